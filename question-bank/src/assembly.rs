@@ -384,10 +384,14 @@ impl<'b> Plan<'b> {
             for r in 0..regs {
                 for _ in 0..self.minimums[r] {
                     let room = |c: usize, flow: &Vec<Vec<i64>>| {
-                        let reg_room = capacity[reg_node(r)][cell_node(c)]
-                            - flow[reg_node(r)][cell_node(c)];
+                        let reg_room =
+                            capacity[reg_node(r)][cell_node(c)] - flow[reg_node(r)][cell_node(c)];
                         let cell_room = capacity[cell_node(c)][sink] - flow[cell_node(c)][sink];
-                        if cell_room > 0 { reg_room.max(0) as usize } else { 0 }
+                        if cell_room > 0 {
+                            reg_room.max(0) as usize
+                        } else {
+                            0
+                        }
                     };
                     let total: usize = (0..cells).map(|c| room(c, &flow)).sum();
                     if total == 0 {
@@ -405,7 +409,11 @@ impl<'b> Plan<'b> {
                             }
                         })
                         .expect("the ticket falls in some cell");
-                    push(&mut flow, &[source, reg_node(r), cell_node(chosen), sink], 1);
+                    push(
+                        &mut flow,
+                        &[source, reg_node(r), cell_node(chosen), sink],
+                        1,
+                    );
                 }
             }
         }
@@ -518,7 +526,10 @@ mod tests {
     fn question(kind: Kind, difficulty: Difficulty, regulation: &str, n: usize) -> Question {
         let (options, answer) = match kind {
             Kind::Judge => (vec![], Choice::TRUE),
-            Kind::Single => (vec!["甲".into(), "乙".into(), "丙".into(), "丁".into()], Choice::only(1)),
+            Kind::Single => (
+                vec!["甲".into(), "乙".into(), "丙".into(), "丁".into()],
+                Choice::only(1),
+            ),
             Kind::Multiple => (
                 vec!["甲".into(), "乙".into(), "丙".into(), "丁".into()],
                 Choice::from_indexes([0, 2]),
@@ -542,7 +553,11 @@ mod tests {
         for kind in Kind::ALL {
             for difficulty in Difficulty::ALL {
                 for n in 0..per_cell {
-                    let regulation = if n % 2 == 0 { "大气污染防治法" } else { "排污许可管理条例" };
+                    let regulation = if n % 2 == 0 {
+                        "大气污染防治法"
+                    } else {
+                        "排污许可管理条例"
+                    };
                     questions.push(question(kind, difficulty, regulation, questions.len() + n));
                 }
             }
@@ -570,7 +585,11 @@ mod tests {
         assert_eq!(paper.max_score().to_string(), "40");
         let mut seen = std::collections::HashSet::new();
         assert!(paper.questions.iter().all(|q| seen.insert(q.bank_index)));
-        let singles: Vec<_> = paper.questions.iter().filter(|q| q.kind == Kind::Single).collect();
+        let singles: Vec<_> = paper
+            .questions
+            .iter()
+            .filter(|q| q.kind == Kind::Single)
+            .collect();
         let easy = singles
             .iter()
             .filter(|q| bank.question(q.bank_index).difficulty() == Difficulty::Easy)
@@ -581,7 +600,10 @@ mod tests {
             .iter()
             .filter(|q| bank.question(q.bank_index).regulation() == "排污许可管理条例")
             .count();
-        assert!(permits >= 12, "only {permits} questions from the required regulation");
+        assert!(
+            permits >= 12,
+            "only {permits} questions from the required regulation"
+        );
     }
 
     #[test]
@@ -639,7 +661,12 @@ mod tests {
         let bank = bank(20);
         let blueprint = parse(r#"{"sections":[{"kind":"multiple","count":40,"points":1}]}"#);
         let paper = assemble(&bank, &blueprint, 3).unwrap();
-        assert!(paper.questions.iter().any(|q| q.option_order != [0, 1, 2, 3]));
+        assert!(
+            paper
+                .questions
+                .iter()
+                .any(|q| q.option_order != [0, 1, 2, 3])
+        );
         for item in &paper.questions {
             let key = bank.question(item.bank_index).answer();
             let shown = item.to_shown(key);
@@ -673,7 +700,10 @@ mod tests {
             panic!("a bank of 4 hard multiple-choice questions cannot give 10");
         };
         assert_eq!(problems[0].field, "sections[0]");
-        assert_eq!(problems[0].message, "多选题需要 10 道难度为难的题,题库只有 4 道");
+        assert_eq!(
+            problems[0].message,
+            "多选题需要 10 道难度为难的题,题库只有 4 道"
+        );
     }
 
     #[test]
@@ -687,7 +717,6 @@ mod tests {
             panic!("expected a shortfall");
         };
         assert!(problems[0].message.contains("题库中没有《噪声污染防治法》"));
-
     }
 
     #[test]
@@ -696,8 +725,18 @@ mod tests {
         // questions, but the paper has only 4 single-choice places.
         let mut questions = Vec::new();
         for n in 0..3 {
-            questions.push(question(Kind::Single, Difficulty::Medium, "大气污染防治法", n));
-            questions.push(question(Kind::Single, Difficulty::Medium, "水污染防治法", n));
+            questions.push(question(
+                Kind::Single,
+                Difficulty::Medium,
+                "大气污染防治法",
+                n,
+            ));
+            questions.push(question(
+                Kind::Single,
+                Difficulty::Medium,
+                "水污染防治法",
+                n,
+            ));
         }
         for n in 0..5 {
             questions.push(question(Kind::Judge, Difficulty::Medium, "环境保护法", n));
@@ -711,7 +750,11 @@ mod tests {
             panic!("6 required single-choice questions cannot fit in 4 places");
         };
         assert_eq!(problems[0].field, "regulations");
-        assert!(problems[0].message.contains("最多只能安排 4 道"), "{}", problems[0].message);
+        assert!(
+            problems[0].message.contains("最多只能安排 4 道"),
+            "{}",
+            problems[0].message
+        );
 
         let blueprint = parse(
             r#"{"sections":[{"kind":"single","count":4,"points":3},{"kind":"judge","count":2,"points":1}],
@@ -722,7 +765,10 @@ mod tests {
             .iter()
             .map(|q| bank.question(q.bank_index).regulation())
             .collect();
-        assert_eq!(singles.iter().filter(|r| **r == "大气污染防治法").count(), 2);
+        assert_eq!(
+            singles.iter().filter(|r| **r == "大气污染防治法").count(),
+            2
+        );
         assert_eq!(singles.iter().filter(|r| **r == "水污染防治法").count(), 2);
     }
 
@@ -745,7 +791,10 @@ mod tests {
             .collect();
         assert_eq!(singles.len(), 90);
         for count in singles {
-            assert!((225..=375).contains(&count), "drawn {count} times, expected about 300");
+            assert!(
+                (225..=375).contains(&count),
+                "drawn {count} times, expected about 300"
+            );
         }
     }
 }

@@ -209,9 +209,8 @@ impl TryFrom<BlueprintJson> for Blueprint {
 
     fn try_from(raw: BlueprintJson) -> Result<Blueprint, Error> {
         let mut problems = Vec::new();
-        let mut problem = |field: String, message: String| {
-            problems.push(BlueprintProblem { field, message })
-        };
+        let mut problem =
+            |field: String, message: String| problems.push(BlueprintProblem { field, message });
         if raw.sections.is_empty() {
             problem(
                 "sections".into(),
@@ -224,7 +223,10 @@ impl TryFrom<BlueprintJson> for Blueprint {
             if kind.is_none() {
                 problem(
                     format!("sections[{i}].kind"),
-                    format!("不支持的题型 \"{}\",只能是 single(单选)、multiple(多选)或 judge(判断)", s.kind),
+                    format!(
+                        "不支持的题型 \"{}\",只能是 single(单选)、multiple(多选)或 judge(判断)",
+                        s.kind
+                    ),
                 );
             }
             if let Some(kind) = kind
@@ -251,7 +253,10 @@ impl TryFrom<BlueprintJson> for Blueprint {
             if points.is_none() {
                 problem(
                     format!("sections[{i}].points"),
-                    format!("每题分值必须是大于 0、不超过 1000、最多两位小数的数,实际为 {}", s.points),
+                    format!(
+                        "每题分值必须是大于 0、不超过 1000、最多两位小数的数,实际为 {}",
+                        s.points
+                    ),
                 );
             }
             if s.partial_credit && kind.is_some_and(|k| k != Kind::Multiple) {
@@ -425,7 +430,8 @@ mod tests {
             r#"{"sections":[{"kind":"single","count":5,"points":2,"partial_credit":true}]}"#,
         );
         assert_eq!(found[0].field, "sections[0].partial_credit");
-        let found = problems(r#"{"sections":[{"kind":"single","count":5,"points":2}],"shuffle":1}"#);
+        let found =
+            problems(r#"{"sections":[{"kind":"single","count":5,"points":2}],"shuffle":1}"#);
         assert!(found[0].message.contains("shuffle"));
     }
 

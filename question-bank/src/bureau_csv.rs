@@ -10,7 +10,9 @@ use std::io::{Read, Write};
 use serde::Serialize;
 
 use crate::Error;
-use crate::choice::{Choice, LetterAnswerError, MAX_OPTIONS, parse_judge_answer, parse_letter_answer};
+use crate::choice::{
+    Choice, LetterAnswerError, MAX_OPTIONS, parse_judge_answer, parse_letter_answer,
+};
 use crate::question::{Difficulty, Field, FieldProblem, Kind, Question, QuestionFields};
 use crate::text::{keyword, trim_cell};
 
@@ -239,8 +241,7 @@ fn column_for_header(cell: &str) -> Column {
 }
 
 const REQUIRED: [Field; 4] = [Field::Kind, Field::Stem, Field::Answer, Field::Regulation];
-const KNOWN_COLUMNS: &str =
-    "编号、题型、题干、选项A–选项H、答案、法规、条款、难度、解析、标签(或对应的英文列名 id、kind、stem、option_a–option_h、answer、regulation、article、difficulty、explanation、tags)";
+const KNOWN_COLUMNS: &str = "编号、题型、题干、选项A–选项H、答案、法规、条款、难度、解析、标签(或对应的英文列名 id、kind、stem、option_a–option_h、answer、regulation、article、difficulty、explanation、tags)";
 
 struct Header {
     columns: Vec<Column>,
@@ -462,7 +463,10 @@ fn read_header(record: &csv::StringRecord, errors: &mut Vec<RowError>) -> Option
         errors.push(RowError {
             line: 1,
             column: Some(field.label()),
-            message: format!("缺少必需的列「{}」。请在第一行表头中加上这一列", field.label()),
+            message: format!(
+                "缺少必需的列「{}」。请在第一行表头中加上这一列",
+                field.label()
+            ),
         });
     }
     missing.is_empty().then_some(header)
@@ -508,7 +512,9 @@ fn parse_row(
     if kind.is_none() && !kind_text.is_empty() {
         error(
             Field::Kind,
-            format!("不支持的题型 \"{kind_text}\"。只能填写 单选、多选 或 判断(也可写 单选题、多选题、判断题 或 single、multiple、judge)"),
+            format!(
+                "不支持的题型 \"{kind_text}\"。只能填写 单选、多选 或 判断(也可写 单选题、多选题、判断题 或 single、multiple、judge)"
+            ),
         );
         unparsed.extend([Field::Kind, Field::Answer]);
     }
@@ -645,7 +651,9 @@ pub fn write_bank<'q>(
         row.push(question.external_id().unwrap_or("").to_owned());
         row.push(question.kind().label().trim_end_matches('题').to_owned());
         row.push(question.stem().to_owned());
-        row.extend((0..option_columns).map(|i| question.options().get(i).cloned().unwrap_or_default()));
+        row.extend(
+            (0..option_columns).map(|i| question.options().get(i).cloned().unwrap_or_default()),
+        );
         row.push(match question.kind() {
             Kind::Judge if question.answer() == Choice::TRUE => "对".to_owned(),
             Kind::Judge => "错".to_owned(),

@@ -29,9 +29,8 @@ pub fn grade_answer(item: &PaperQuestion, question: &Question, shown: Choice) ->
     if response == key {
         return (Outcome::Correct, item.points);
     }
-    let partial = item.partial_credit
-        && question.kind() == Kind::Multiple
-        && response.is_subset_of(key);
+    let partial =
+        item.partial_credit && question.kind() == Kind::Multiple && response.is_subset_of(key);
     if partial {
         (Outcome::Partial, item.points.half())
     } else {
@@ -80,7 +79,9 @@ mod tests {
         let question = Question::new(QuestionFields {
             kind: Some(Kind::Multiple),
             stem: "下列属于危险废物管理制度的有".into(),
-            options: ["管理计划", "转移联单", "排污许可", "经营许可"].map(String::from).to_vec(),
+            options: ["管理计划", "转移联单", "排污许可", "经营许可"]
+                .map(String::from)
+                .to_vec(),
             answer: Choice::from_indexes([0, 1, 3]),
             regulation: "固体废物污染环境防治法".into(),
             ..QuestionFields::default()
@@ -106,7 +107,10 @@ mod tests {
     fn a_complete_answer_in_the_shuffled_order_earns_full_points() {
         let (item, question) = multiple(true);
         // Original A, B, D are shown as D, C, A.
-        assert_eq!(grade_answer(&item, &question, shown(&[0, 2, 3])), (Outcome::Correct, item.points));
+        assert_eq!(
+            grade_answer(&item, &question, shown(&[0, 2, 3])),
+            (Outcome::Correct, item.points)
+        );
     }
 
     #[test]
@@ -117,14 +121,20 @@ mod tests {
             "1.5"
         );
         let (item, question) = multiple(false);
-        assert_eq!(grade_answer(&item, &question, shown(&[0, 3])), (Outcome::Wrong, Points::ZERO));
+        assert_eq!(
+            grade_answer(&item, &question, shown(&[0, 3])),
+            (Outcome::Wrong, Points::ZERO)
+        );
     }
 
     #[test]
     fn a_wrong_choice_earns_nothing_even_with_correct_ones() {
         let (item, question) = multiple(true);
         // Shown B is original C, which is wrong.
-        assert_eq!(grade_answer(&item, &question, shown(&[0, 1])).0, Outcome::Wrong);
+        assert_eq!(
+            grade_answer(&item, &question, shown(&[0, 1])).0,
+            Outcome::Wrong
+        );
     }
 
     #[test]
@@ -138,6 +148,9 @@ mod tests {
         assert_eq!(grade.score.to_string(), "4.5");
         assert_eq!(grade.max_score.to_string(), "9");
         assert_eq!(grade.correct_count, 1);
-        assert_eq!(grade.outcomes, [Outcome::Correct, Outcome::Partial, Outcome::Unanswered]);
+        assert_eq!(
+            grade.outcomes,
+            [Outcome::Correct, Outcome::Partial, Outcome::Unanswered]
+        );
     }
 }

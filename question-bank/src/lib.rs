@@ -27,8 +27,8 @@ pub mod text;
 pub use assembly::{Bank, Paper, PaperQuestion, assemble};
 pub use blueprint::{Blueprint, BlueprintProblem, Section};
 pub use bureau_csv::{
-    DEFAULT_MAX_BYTES, Duplicate, ImportReport, ImportedQuestion, RowError, parse_bank,
-    read_bank, write_bank,
+    DEFAULT_MAX_BYTES, Duplicate, ImportReport, ImportedQuestion, RowError, parse_bank, read_bank,
+    write_bank,
 };
 pub use choice::{Choice, option_key};
 pub use grading::{Outcome, PaperGrade, grade_answer, grade_paper};
@@ -65,3 +65,7 @@ fn join(problems: &[BlueprintProblem]) -> String {
         .collect::<Vec<_>>()
         .join(";")
 }
+
+/// The sample bank shipped with ecoquiz (`samples/sample-bank.csv`): accurate questions on the
+/// national environmental laws and regulations enterprises deal with, in the bureau's format.
+pub const SAMPLE_BANK_CSV: &[u8] = include_bytes!("../samples/sample-bank.csv");

@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn decimal_points_are_kept_exactly_and_printed_without_trailing_zeros() {
         assert_eq!(Points::from_decimal(1.5), Some(Points(150)));
-        assert_eq!(Points::from_decimal(0.1).map(|p| p.to_string()), Some("0.1".into()));
+        assert_eq!(
+            Points::from_decimal(0.1).map(|p| p.to_string()),
+            Some("0.1".into())
+        );
         assert_eq!(Points(205).to_string(), "2.05");
         assert_eq!(Points(300).to_string(), "3");
     }

@@ -255,7 +255,10 @@ impl Question {
             .map(|t| trim_cell(t).to_owned())
             .filter(|t| !t.is_empty())
             .collect();
-        if tags.iter().any(|t| t.chars().count() > MAX_SHORT_FIELD_CHARS) {
+        if tags
+            .iter()
+            .any(|t| t.chars().count() > MAX_SHORT_FIELD_CHARS)
+        {
             problems.push(FieldProblem::new(
                 Field::Tags,
                 format!("单个标签超过 {MAX_SHORT_FIELD_CHARS} 个字"),
@@ -471,7 +474,14 @@ fn check_options_and_answer(
 /// Options like "以上都对", "上述均不正确", "全部正确" or "A和B" only make sense in place.
 fn refers_to_other_options(option: &str) -> bool {
     const POSITIONAL: [&str; 8] = [
-        "以上", "上述", "全部", "都对", "都不对", "都正确", "均正确", "均不正确",
+        "以上",
+        "上述",
+        "全部",
+        "都对",
+        "都不对",
+        "都正确",
+        "均正确",
+        "均不正确",
     ];
     if POSITIONAL.iter().any(|p| option.contains(p)) {
         return true;
@@ -519,8 +529,8 @@ mod tests {
 
     #[test]
     fn a_single_choice_question_with_two_answers_is_refused_with_the_letters() {
-        let problems = Question::new(single(&["甲", "乙", "丙"], Choice::from_indexes([0, 1])))
-            .unwrap_err();
+        let problems =
+            Question::new(single(&["甲", "乙", "丙"], Choice::from_indexes([0, 1]))).unwrap_err();
         assert_eq!(problems[0].field, Field::Answer);
         assert!(problems[0].message.contains("\"AB\""), "{:?}", problems);
     }
@@ -550,10 +560,7 @@ mod tests {
             kind: Some(Kind::Judge),
             ..single(&["对", "错"], Choice::only(0))
         };
-        assert_eq!(
-            problem_fields(Question::new(fields)),
-            [Field::Option(0)]
-        );
+        assert_eq!(problem_fields(Question::new(fields)), [Field::Option(0)]);
     }
 
     #[test]

@@ -16,42 +16,54 @@ fn bank_from(specs: &[(usize, usize, usize, usize, u8)]) -> Bank {
     let questions = specs
         .iter()
         .enumerate()
-        .map(|(n, &(kind, difficulty, regulation, option_count, answer_bits))| {
-            let kind = Kind::ALL[kind];
-            let (options, answer) = match kind {
-                Kind::Judge => (vec![], if answer_bits % 2 == 0 { Choice::TRUE } else { Choice::FALSE }),
-                Kind::Single => (
-                    (0..option_count).map(|i| format!("选项{i}")).collect(),
-                    Choice::only(usize::from(answer_bits) % option_count),
-                ),
-                Kind::Multiple => {
-                    let mut bits = answer_bits & ((1u16 << option_count) - 1) as u8;
-                    if bits.count_ones() < 2 {
-                        bits |= 0b11;
-                    }
-                    (
+        .map(
+            |(n, &(kind, difficulty, regulation, option_count, answer_bits))| {
+                let kind = Kind::ALL[kind];
+                let (options, answer) = match kind {
+                    Kind::Judge => (
+                        vec![],
+                        if answer_bits % 2 == 0 {
+                            Choice::TRUE
+                        } else {
+                            Choice::FALSE
+                        },
+                    ),
+                    Kind::Single => (
                         (0..option_count).map(|i| format!("选项{i}")).collect(),
-                        Choice::from_bits(bits),
-                    )
-                }
-            };
-            Question::new(QuestionFields {
-                kind: Some(kind),
-                stem: format!("第{n}题"),
-                options,
-                answer,
-                regulation: REGULATIONS[regulation].into(),
-                difficulty: Difficulty::ALL[difficulty],
-                ..QuestionFields::default()
-            })
-            .unwrap()
-        })
+                        Choice::only(usize::from(answer_bits) % option_count),
+                    ),
+                    Kind::Multiple => {
+                        let mut bits = answer_bits & ((1u16 << option_count) - 1) as u8;
+                        if bits.count_ones() < 2 {
+                            bits |= 0b11;
+                        }
+                        (
+                            (0..option_count).map(|i| format!("选项{i}")).collect(),
+                            Choice::from_bits(bits),
+                        )
+                    }
+                };
+                Question::new(QuestionFields {
+                    kind: Some(kind),
+                    stem: format!("第{n}题"),
+                    options,
+                    answer,
+                    regulation: REGULATIONS[regulation].into(),
+                    difficulty: Difficulty::ALL[difficulty],
+                    ..QuestionFields::default()
+                })
+                .unwrap()
+            },
+        )
         .collect();
     Bank::new(questions)
 }
 
 fn bank_specs() -> impl Strategy<Value = Vec<(usize, usize, usize, usize, u8)>> {
-    prop::collection::vec((0..3usize, 0..3usize, 0..3usize, 2..=8usize, any::<u8>()), 0..150)
+    prop::collection::vec(
+        (0..3usize, 0..3usize, 0..3usize, 2..=8usize, any::<u8>()),
+        0..150,
+    )
 }
 
 /// A blueprint JSON with up to three sections, an optional mix and optional minimums.

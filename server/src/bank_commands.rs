@@ -7,8 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use question_bank::{
-    Bank, Blueprint, DEFAULT_MAX_BYTES, Error, ImportReport, Kind, Paper, option_key,
-    read_bank,
+    Bank, Blueprint, DEFAULT_MAX_BYTES, Error, ImportReport, Kind, Paper, option_key, read_bank,
 };
 use serde::Serialize;
 
@@ -51,8 +50,12 @@ pub fn check(path: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) 
         Kind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
     let mut regulations: BTreeMap<&str, usize> = BTreeMap::new();
     for imported in &report.questions {
-        *by_kind.entry(imported.question.kind().as_str()).or_default() += 1;
-        *regulations.entry(imported.question.regulation()).or_default() += 1;
+        *by_kind
+            .entry(imported.question.kind().as_str())
+            .or_default() += 1;
+        *regulations
+            .entry(imported.question.regulation())
+            .or_default() += 1;
     }
     let written = if json {
         let summary = CheckJson {
@@ -135,7 +138,10 @@ fn human_check_report(path: &Path, report: &ImportReport) -> String {
             report.duplicates.len()
         ));
         for d in &report.duplicates {
-            text.push_str(&format!("  第{}行 与第{}行重复\n", d.line, d.duplicate_of_line));
+            text.push_str(&format!(
+                "  第{}行 与第{}行重复\n",
+                d.line, d.duplicate_of_line
+            ));
         }
     }
     if report.errors.is_empty() {
@@ -144,7 +150,11 @@ fn human_check_report(path: &Path, report: &ImportReport) -> String {
             report.questions.len()
         ));
     } else {
-        let mut table = Table::new(&[("行", Align::Right), ("列", Align::Left), ("问题", Align::Left)]);
+        let mut table = Table::new(&[
+            ("行", Align::Right),
+            ("列", Align::Left),
+            ("问题", Align::Left),
+        ]);
         for e in report.errors.iter().take(ERRORS_SHOWN) {
             table.row(vec![
                 e.line.to_string(),
@@ -328,7 +338,11 @@ fn human_paper(bank: &Bank, paper: &Paper, ids: &[String]) -> String {
         let q = bank.question(item.bank_index);
         if section != Some(item.kind) {
             section = Some(item.kind);
-            text.push_str(&format!("\n【{}】每题 {} 分\n", item.kind.label(), item.points));
+            text.push_str(&format!(
+                "\n【{}】每题 {} 分\n",
+                item.kind.label(),
+                item.points
+            ));
         }
         text.push_str(&format!(
             "\n{}. {}\n   ({} · 《{}》{} · 难度{})\n",

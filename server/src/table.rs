@@ -37,7 +37,12 @@ impl Table {
             .map(|row| row.iter().map(|c| c.replace(['\r', '\n'], "⏎")).collect())
             .collect();
         let widths: Vec<usize> = (0..self.header.len())
-            .map(|i| rows.iter().map(|r| r.get(i).map_or(0, |c| c.width())).max().unwrap_or(0))
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r.get(i).map_or(0, |c| c.width()))
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let mut text = String::new();
         for row in &rows {
