@@ -189,6 +189,8 @@ pub struct Question {
     difficulty: Difficulty,
     explanation: Option<String>,
     tags: Vec<String>,
+    /// Computed once: assembly asks for every question of every paper.
+    options_may_shuffle: bool,
 }
 
 impl Question {
@@ -277,7 +279,10 @@ impl Question {
         if !problems.is_empty() {
             return Err(problems);
         }
+        let options_may_shuffle =
+            kind != Kind::Judge && !options.iter().any(|o| refers_to_other_options(o));
         Ok(Question {
+            options_may_shuffle,
             external_id,
             kind,
             stem,
@@ -349,7 +354,7 @@ impl Question {
     /// False when an option refers to other options by position ("以上都对", "A和B"), so
     /// shuffling would change its meaning; such questions keep the bureau's order.
     pub fn options_may_shuffle(&self) -> bool {
-        self.kind != Kind::Judge && !self.options.iter().any(|o| refers_to_other_options(o))
+        self.options_may_shuffle
     }
 
     /// The question's fields again, e.g. to edit it and validate the result.

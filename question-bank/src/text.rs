@@ -64,11 +64,21 @@ fn is_ignorable_punctuation(c: char) -> bool {
 /// The form of a stem used to find duplicates: width-folded, lowercase, with white space and
 /// punctuation removed, so `下列说法正确的是( )` and `下列说法正确的是（　）。` compare equal.
 pub fn normalize_stem(stem: &str) -> String {
-    stem.chars()
-        .map(fold_width)
-        .filter(|&c| !c.is_whitespace() && !is_ignorable_punctuation(c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut normalized = String::with_capacity(stem.len());
+    for c in stem.chars().map(fold_width) {
+        if c.is_whitespace() || is_ignorable_punctuation(c) {
+            continue;
+        }
+        if c.is_ascii() {
+            normalized.push(c.to_ascii_lowercase());
+        } else if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            // CJK ideographs have no case: skip the Unicode case tables.
+            normalized.push(c);
+        } else {
+            normalized.extend(c.to_lowercase());
+        }
+    }
+    normalized
 }
 
 /// A regulation's name without 《》 and without white space: `《 排污许可管理条例 》` →
