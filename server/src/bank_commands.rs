@@ -12,6 +12,8 @@ use question_bank::{
 use serde::Serialize;
 
 use crate::cli::Outcome;
+use crate::settings::Storage;
+use crate::store::Store;
 use crate::table::{Align, Table};
 
 /// Most errors listed in the human report; the JSON report always lists all of them.
@@ -366,4 +368,109 @@ fn human_paper(bank: &Bank, paper: &Paper, ids: &[String]) -> String {
         ));
     }
     text
+}
+
+/// `ecoquiz bank import FILE`: all or nothing, like the HTTP import.
+pub async fn import(
+    path: &Path,
+    storage: &Storage,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let report = match read_report(path) {
+        Ok(report) => report,
+        Err(message) => return unreadable(&message, false, out, err),
+    };
+    if !report.is_valid() {
+        let _ = write!(out, "{}", human_check_report(path, &report));
+        return Outcome::Invalid;
+    }
+    let store = match Store::open(storage).await {
+        Ok(store) => store,
+        Err(e) => {
+            let _ = writeln!(err, "✘ 无法打开数据库:{e}");
+            return Outcome::Unreadable;
+        }
+    };
+    let questions: Vec<_> = report.questions.into_iter().map(|q| q.question).collect();
+    let now = crate::clock::Clock::System.now();
+    let outcome = match store.import_questions(&questions, false, now).await {
+        Ok(counts) => {
+            let _ = writeln!(
+                out,
+                "✔ 导入完成:新增 {} 道,更新 {} 道,未变 {} 道,重复跳过 {} 道",
+                counts.imported,
+                counts.updated,
+                counts.unchanged,
+                counts.duplicates + report.duplicates.len() as u64
+            );
+            Outcome::Success
+        }
+        Err(e) => {
+            let _ = writeln!(err, "✘ 导入失败,题库未改变:{e}");
+            Outcome::Unreadable
+        }
+    };
+    store.close().await;
+    outcome
+}
+
+/// `ecoquiz organizer add USERNAME [--password PW]`.
+pub async fn add_organizer(
+    storage: &Storage,
+    username: &str,
+    password: Option<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let username = username.trim();
+    if username.is_empty() || username.chars().count() > 50 {
+        let _ = writeln!(err, "✘ 用户名不能为空,且不超过 50 个字");
+        return Outcome::Invalid;
+    }
+    if password.as_ref().is_some_and(|p| p.chars().count() < 8) {
+        let _ = writeln!(err, "✘ 密码至少 8 个字符");
+        return Outcome::Invalid;
+    }
+    let store = match Store::open(storage).await {
+        Ok(store) => store,
+        Err(e) => {
+            let _ = writeln!(err, "✘ 无法打开数据库:{e}");
+            return Outcome::Unreadable;
+        }
+    };
+    let generated = password.is_none();
+    let password = password.unwrap_or_else(crate::auth::generate_password);
+    let outcome = match crate::auth::PasswordHasher::default().hash(&password).await {
+        Err(e) => {
+            let _ = writeln!(err, "✘ {e}");
+            Outcome::Unreadable
+        }
+        Ok(hash) => match store
+            .create_organizer(username, &hash, crate::clock::Clock::System.now())
+            .await
+        {
+            Ok(_) if generated => {
+                let _ = writeln!(
+                    out,
+                    "✔ 已添加组织者 {username},密码 {password}(只显示这一次)"
+                );
+                Outcome::Success
+            }
+            Ok(_) => {
+                let _ = writeln!(out, "✔ 已添加组织者 {username}");
+                Outcome::Success
+            }
+            Err(e) if e.is_unique_violation() => {
+                let _ = writeln!(err, "✘ 组织者 {username} 已存在");
+                Outcome::Invalid
+            }
+            Err(e) => {
+                let _ = writeln!(err, "✘ 无法添加组织者:{e}");
+                Outcome::Unreadable
+            }
+        },
+    };
+    store.close().await;
+    outcome
 }

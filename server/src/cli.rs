@@ -1,13 +1,17 @@
-//! The command line (DESIGN.md, "Command line"): clap definitions and dispatch.
+//! The command line (DESIGN.md, "Command line"): clap definitions, storage flags resolved
+//! against the environment (a flag wins), and dispatch.
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::bank_commands;
+use crate::clock::Clock;
+use crate::settings::{Secret, Settings, Storage};
 
 /// ecoquiz — 企业环保知识竞赛平台 (environmental knowledge competitions).
 #[derive(Debug, Parser)]
@@ -17,11 +21,71 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Where the data lives. Default: embedded SQLite in `./ecoquiz-data`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StorageArgs {
+    /// Folder for the embedded SQLite database and generated files [env: ECOQUIZ_DATA_DIR]
+    /// [default: ./ecoquiz-data]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL, for several server processes sharing one database
+    /// [env: ECOQUIZ_DATABASE_URL]
+    #[arg(long, value_name = "URL", conflicts_with = "data_dir")]
+    pub database_url: Option<String>,
+}
+
+impl StorageArgs {
+    /// Flags first, then the environment, then the default.
+    pub fn resolve(&self) -> (Storage, PathBuf) {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let data_dir = self
+            .data_dir
+            .clone()
+            .or_else(|| env("ECOQUIZ_DATA_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("ecoquiz-data"));
+        let storage = match (&self.data_dir, &self.database_url) {
+            (_, Some(url)) => Storage::DatabaseUrl(url.clone()),
+            (Some(dir), None) => Storage::DataDir(dir.clone()),
+            (None, None) => match env("ECOQUIZ_DATABASE_URL") {
+                Some(url) => Storage::DatabaseUrl(url),
+                None => Storage::DataDir(data_dir.clone()),
+            },
+        };
+        (storage, data_dir)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The question bank: check a CSV file before importing it, or re-derive a paper.
+    /// Start the web server.
+    Serve {
+        /// Address to listen on [env: ECOQUIZ_BIND] [default: 0.0.0.0:8080]
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<SocketAddr>,
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// Import the sample bank and open a demo competition for the next 30 days.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Organizer accounts.
+    #[command(subcommand)]
+    Organizer(OrganizerCommand),
+    /// The question bank: check a CSV file, import it, or re-derive a paper.
     #[command(subcommand)]
     Bank(BankCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrganizerCommand {
+    /// Add an organizer; prints a generated password when none is given.
+    Add {
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -34,6 +98,12 @@ pub enum BankCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Import a question CSV into the store: all or nothing (exit codes as `check`).
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
     },
     /// Re-derive the paper a seed gives (for an audit): exit 0 with the paper, 1 when the bank
     /// or blueprint is invalid or the bank cannot satisfy the blueprint, 2 when a file cannot
@@ -58,9 +128,9 @@ pub enum BankCommand {
 pub enum Outcome {
     /// Exit 0.
     Success,
-    /// Exit 1: the input was read but is invalid (bad rows, bad blueprint, shortfall).
+    /// Exit 1: the input was read but is invalid (bad rows, bad blueprint, shortfall, taken name).
     Invalid,
-    /// Exit 2: the input could not be read at all.
+    /// Exit 2: the input could not be read, or the store could not be opened.
     Unreadable,
 }
 
@@ -91,11 +161,37 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     outcome.into()
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+}
+
 /// Runs a parsed command against the given output streams.
 pub fn execute(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     match command {
+        Command::Serve {
+            bind,
+            storage,
+            demo,
+        } => serve(bind, &storage, demo, err),
+        Command::Organizer(OrganizerCommand::Add {
+            username,
+            password,
+            storage,
+        }) => runtime().block_on(bank_commands::add_organizer(
+            &storage.resolve().0,
+            &username,
+            password,
+            out,
+            err,
+        )),
         Command::Bank(BankCommand::Check { file, json }) => {
             bank_commands::check(&file, json, out, err)
+        }
+        Command::Bank(BankCommand::Import { file, storage }) => {
+            runtime().block_on(bank_commands::import(&file, &storage.resolve().0, out, err))
         }
         Command::Bank(BankCommand::Assemble {
             file,
@@ -104,4 +200,96 @@ pub fn execute(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Ou
             json,
         }) => bank_commands::assemble(&file, &blueprint, seed, json, out, err),
     }
+}
+
+fn serve(
+    bind: Option<SocketAddr>,
+    storage: &StorageArgs,
+    demo: bool,
+    err: &mut dyn Write,
+) -> Outcome {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let bind = match bind {
+        Some(bind) => bind,
+        None => match std::env::var("ECOQUIZ_BIND").ok().filter(|v| !v.is_empty()) {
+            Some(text) => match text.parse() {
+                Ok(bind) => bind,
+                Err(_) => {
+                    let _ = writeln!(
+                        err,
+                        "✘ ECOQUIZ_BIND 不是有效的地址:{text}(例如 0.0.0.0:8080)"
+                    );
+                    return Outcome::Invalid;
+                }
+            },
+            None => SocketAddr::from(([0, 0, 0, 0], 8080)),
+        },
+    };
+    let (storage, data_dir) = storage.resolve();
+    let settings = Settings {
+        bind,
+        storage,
+        data_dir,
+        jwt_secret: std::env::var("ECOQUIZ_JWT_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(|s| Secret(s.into_bytes())),
+        demo,
+    };
+    tracing::info!(?settings, "starting");
+    let result = runtime().block_on(async {
+        let (state, startup) = crate::app::prepare(&settings, Clock::System).await.map_err(|e| e.to_string())?;
+        if let Some(password) = &startup.initial_admin_password {
+            println!(
+                "首次启动:已创建组织者账号 admin,密码 {password}\n(密码已写入 {},只显示这一次;登录后台 /admin 后请妥善保管)",
+                settings.data_dir.join("initial-admin-password").display()
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(settings.bind)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("ecoquiz 已启动:http://{address}");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        crate::app::serve(state, listener, shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    match result {
+        Ok(()) => Outcome::Success,
+        Err(message) => {
+            let _ = writeln!(err, "✘ {message}");
+            Outcome::Unreadable
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -1,17 +1,38 @@
 //! # ecoquiz
 //!
-//! The `ecoquiz` binary's library. For now it holds the command line for the question bank;
-//! the HTTP server, store, leaderboard and exports join it in later issues.
+//! The `ecoquiz` binary's library: the command line, the HTTP server and its store.
+//! `main.rs` only calls [`cli::run`]; tests reach everything here with a bound listener.
 //!
-//! - [`cli`]: the clap command tree and `run`, which `main.rs` calls; exit codes live here.
-//! - [`bank_commands`]: `ecoquiz bank check` and `ecoquiz bank assemble`, human and JSON output.
-//! - [`table`]: plain-text tables that line up Chinese text in a terminal.
+//! - [`cli`]: the clap command tree, storage-flag resolution, exit codes.
+//! - [`bank_commands`]: `bank check`, `bank import`, `bank assemble` output.
+//! - [`app`]: `AppState`, `prepare` (store, secret, first organizer, demo), `router`, `serve`.
+//! - [`routes`]: thin HTTP handlers by area (`health`, `accounts`, `competitions`, `attempts`, `admin`).
+//! - [`exam`]: the competition rules in motion — start/resume, autosave, submit, grading,
+//!   the overdue sweeper, close.
+//! - [`leaderboard`]: rankings and company scores from the store.
+//! - [`rules`]: pure rule functions (deadline, grace, window, ranking, company score).
+//! - [`auth`]: argon2id hashing, HS256 tokens, role extractors, login throttle.
+//! - [`identity`]: `Phone` and `CreditCode` (GB 32100-2015), parsed once.
+//! - [`store`]: sqlx `Any` over SQLite or PostgreSQL, one code path, embedded migrations.
+//! - [`error`]: `AppError`, the one error enum, and the `AppJson` extractor.
+//! - [`clock`], [`settings`], [`demo`], [`table`].
 //!
-//! The rules themselves (CSV format, blueprints, assembly, grading) live in the
-//! `question-bank` crate; nothing here re-implements them.
+//! The question rules (CSV, blueprints, assembly, grading) live in `question-bank`.
 
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod auth;
 pub mod bank_commands;
 pub mod cli;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod exam;
+pub mod identity;
+pub mod leaderboard;
+pub mod routes;
+pub mod rules;
+pub mod settings;
+pub mod store;
 pub mod table;

@@ -1,0 +1,324 @@
+//! Authentication: argon2id password hashes (computed off the async threads, a few at a
+//! time), HS256 JWTs with a pinned algorithm and enforced expiry, the role extractors, and
+//! the per-account limit on failed logins.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use argon2::password_hash::{PasswordHash, SaltString};
+use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+use crate::app::AppState;
+use crate::clock::{Clock, Millis};
+use crate::error::AppError;
+use crate::settings::Secret;
+use crate::store::Store;
+
+/// Shortest secret accepted: HS256 wants at least its 256-bit output size.
+pub const MIN_SECRET_BYTES: usize = 32;
+const PARTICIPANT_TOKEN_HOURS: i64 = 24;
+const ORGANIZER_TOKEN_HOURS: i64 = 12;
+/// File in the data folder holding the generated secret (mode 0600).
+pub const SECRET_FILE: &str = "jwt-secret";
+
+/// Random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    bytes
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A password people can type: 16 characters without look-alikes (0/O, 1/l/I).
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    random_bytes::<16>()
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// Writes `contents` to a file only its owner can read.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+/// The signing secret: `ECOQUIZ_JWT_SECRET` when set; otherwise, for SQLite, a random
+/// secret generated once into `<data-dir>/jwt-secret` (0600); for PostgreSQL, one stored in
+/// the database so every server process signs and checks tokens with the same key.
+pub async fn load_secret(
+    configured: Option<&Secret>,
+    data_dir: Option<&Path>,
+    store: &Store,
+) -> Result<Secret, String> {
+    if let Some(secret) = configured {
+        if secret.0.len() < MIN_SECRET_BYTES {
+            return Err(format!(
+                "ECOQUIZ_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
+            ));
+        }
+        return Ok(secret.clone());
+    }
+    match data_dir {
+        Some(dir) => {
+            let path = dir.join(SECRET_FILE);
+            match std::fs::read_to_string(&path) {
+                Ok(text) if text.trim().len() >= 2 * MIN_SECRET_BYTES => {
+                    Ok(Secret(text.trim().as_bytes().to_vec()))
+                }
+                _ => {
+                    let secret = hex(&random_bytes::<32>());
+                    write_private_file(&path, secret.as_bytes())
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    Ok(Secret(secret.into_bytes()))
+                }
+            }
+        }
+        None => store
+            .shared_secret("jwt", || hex(&random_bytes::<32>()))
+            .await
+            .map(|s| Secret(s.into_bytes()))
+            .map_err(|e| format!("cannot load the signing secret: {e}")),
+    }
+}
+
+/// Who a token speaks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Participant,
+    Organizer,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    role: Role,
+    iat: i64,
+    exp: i64,
+}
+
+/// Signs and checks tokens.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtKeys(***)")
+    }
+}
+
+impl JwtKeys {
+    pub fn new(secret: &Secret) -> JwtKeys {
+        // Only HS256 is accepted, whatever the token's header claims (`alg: none` included),
+        // and `exp` is required and enforced.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.leeway = 5;
+        JwtKeys {
+            encoding: EncodingKey::from_secret(&secret.0),
+            decoding: DecodingKey::from_secret(&secret.0),
+            validation,
+        }
+    }
+
+    /// A token for `id` in `role`, valid from `now` for the role's lifetime.
+    pub fn issue(&self, role: Role, id: i64, now: Millis) -> String {
+        let hours = match role {
+            Role::Participant => PARTICIPANT_TOKEN_HOURS,
+            Role::Organizer => ORGANIZER_TOKEN_HOURS,
+        };
+        let claims = Claims {
+            sub: id.to_string(),
+            role,
+            iat: now / 1000,
+            exp: now / 1000 + hours * 3600,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing cannot fail")
+    }
+
+    /// The role and id a token speaks for, or 401.
+    fn verify(&self, token: &str) -> Result<(Role, i64), AppError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| AppError::Unauthorized("登录已失效,请重新登录".into()))?;
+        let id = data
+            .claims
+            .sub
+            .parse()
+            .map_err(|_| AppError::Unauthorized("登录已失效,请重新登录".into()))?;
+        Ok((data.claims.role, id))
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, AppError> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| AppError::Unauthorized("请先登录".into()))
+}
+
+/// The participant a request speaks for (401 without a valid token, 403 for organizers).
+#[derive(Clone, Copy, Debug)]
+pub struct CurrentParticipant(pub i64);
+
+impl FromRequestParts<AppState> for CurrentParticipant {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match state.keys.verify(bearer(parts)?)? {
+            (Role::Participant, id) => Ok(CurrentParticipant(id)),
+            (Role::Organizer, _) => Err(AppError::Forbidden("此操作仅限参赛人员".into())),
+        }
+    }
+}
+
+/// The organizer a request speaks for (401 without a valid token, 403 for participants).
+#[derive(Clone, Copy, Debug)]
+pub struct CurrentOrganizer(pub i64);
+
+impl FromRequestParts<AppState> for CurrentOrganizer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match state.keys.verify(bearer(parts)?)? {
+            (Role::Organizer, id) => Ok(CurrentOrganizer(id)),
+            (Role::Participant, _) => Err(AppError::Forbidden("此操作仅限组织者".into())),
+        }
+    }
+}
+
+/// Hashes and verifies passwords with argon2id on blocking threads. Each hash takes ~19 MiB
+/// and tens of milliseconds, so only a few run at once: a venue registering together queues
+/// briefly instead of exhausting memory.
+#[derive(Clone, Debug)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+impl Default for PasswordHasher {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        PasswordHasher {
+            permits: Arc::new(Semaphore::new(cores)),
+        }
+    }
+}
+
+impl PasswordHasher {
+    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let salt = SaltString::encode_b64(&random_bytes::<16>()).expect("16 bytes make a salt");
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))?
+    }
+
+    /// Whether `password` matches `hash`. With no hash (unknown account) a dummy hash is
+    /// checked anyway, so the answer takes as long either way.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        let password = password.to_owned();
+        let hash = hash.map(str::to_owned);
+        tokio::task::spawn_blocking(move || {
+            let known = hash.is_some();
+            let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+            let Ok(parsed) = PasswordHash::new(&hash) else {
+                return false;
+            };
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+                && known
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("verification task failed: {e}")))
+    }
+}
+
+/// The argon2id hash of a random password nobody knows, for timing-safe misses.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$R3vWq8PaSWt2xWf7Mj3H5oOGbVyJX0mW4HfVo7F0n0c";
+
+/// Failed logins per account: after `MAX_FAILURES` within `WINDOW_MS`, the account is
+/// refused until the window passes. Per account, never per address: a whole venue shares
+/// one public address.
+#[derive(Clone, Debug, Default)]
+pub struct LoginThrottle {
+    /// account → (failures, first failure). A std Mutex: held for a map lookup, never across
+    /// an await.
+    failures: Arc<Mutex<HashMap<String, (u32, Millis)>>>,
+}
+
+const MAX_FAILURES: u32 = 10;
+const WINDOW_MS: Millis = 15 * 60_000;
+
+impl LoginThrottle {
+    /// 429 while the account is locked.
+    pub fn check(&self, account: &str, clock: &Clock) -> Result<(), AppError> {
+        let now = clock.now();
+        let failures = self.failures.lock().expect("the lock is never poisoned");
+        match failures.get(account) {
+            Some(&(count, since)) if count >= MAX_FAILURES && now - since < WINDOW_MS => {
+                let minutes = (WINDOW_MS - (now - since)) / 60_000 + 1;
+                Err(AppError::TooManyRequests(format!(
+                    "密码错误次数过多,请 {minutes} 分钟后再试"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn record_failure(&self, account: &str, clock: &Clock) {
+        let now = clock.now();
+        let mut failures = self.failures.lock().expect("the lock is never poisoned");
+        let entry = failures.entry(account.to_owned()).or_insert((0, now));
+        if now - entry.1 >= WINDOW_MS {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+    }
+
+    pub fn record_success(&self, account: &str) {
+        self.failures
+            .lock()
+            .expect("the lock is never poisoned")
+            .remove(account);
+    }
+}

@@ -1,0 +1,139 @@
+//! `AppError`, the server's one error enum: every failure becomes the JSON body of DESIGN.md,
+//! `{"error": {"code", "message", "fields"?}}`, with the right status. 5xx causes are logged;
+//! the client gets a generic message (never SQL, paths or stack traces).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the body is not valid JSON (or not JSON at all).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no token, or a token that is expired, tampered with or not HS256.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: a valid token of the wrong role.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: does not exist, or is not yours.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: the current state forbids it (window closed, already submitted, reused phone).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// 413: the body is over the route's limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 422: well-formed, but values are invalid; `fields` names each one.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// 429: too many failed logins for one account.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// 500: logged with its cause, shown to the client as a generic message.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 422 for one field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> AppError {
+        let message = message.into();
+        AppError::Invalid {
+            message: message.clone(),
+            fields: BTreeMap::from([(field.into(), message)]),
+        }
+    }
+
+    /// 422 for several fields at once; the message joins them.
+    pub fn invalid_fields(fields: BTreeMap<String, String>) -> AppError {
+        let message = fields.values().cloned().collect::<Vec<_>>().join(";");
+        AppError::Invalid { message, fields }
+    }
+
+    pub fn not_found(what: &str) -> AppError {
+        AppError::NotFound(format!("{what}不存在"))
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            AppError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::Store(_) | AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+            "服务器内部错误,请稍后重试".to_owned()
+        } else {
+            self.to_string()
+        };
+        let mut body = json!({ "error": { "code": code, "message": message } });
+        if let AppError::Invalid { fields, .. } = &self {
+            body["error"]["fields"] = json!(fields);
+        }
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> AppError {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::PayloadTooLarge("请求内容太大,超过了允许的上限".into())
+            }
+            StatusCode::UNPROCESSABLE_ENTITY => AppError::Invalid {
+                message: format!("请求中的数据类型不正确:{}", rejection.body_text()),
+                fields: BTreeMap::new(),
+            },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                AppError::BadRequest("请求需要 JSON 格式(Content-Type: application/json)".into())
+            }
+            _ => AppError::BadRequest(format!("请求内容不是有效的 JSON:{}", rejection.body_text())),
+        }
+    }
+}
+
+/// `Json<T>` whose rejections use the same error shape as everything else.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(Json), rejection(AppError))]
+pub struct AppJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}

@@ -1,0 +1,485 @@
+//! The exam, as the rules in DESIGN.md say: start or resume an attempt, autosave answers,
+//! submit (idempotently) and grade — on submit, when a late attempt is next looked at, by the
+//! sweeper after the deadline, and at close. Handlers call these; the store only stores.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use question_bank::{
+    Choice, Kind, PaperQuestion, Points, Question, assemble, grade_paper, option_key,
+};
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::clock::{Millis, rfc3339};
+use crate::error::AppError;
+use crate::rules::{ANSWER_GRACE_MS, WindowState, deadline, window_state, within_grace};
+use crate::store::attempts::{Attempt, FinalGrade, NewAttempt, PaperEntry};
+use crate::store::bank::BankSnapshot;
+use crate::store::competitions::Competition;
+
+/// How often the sweeper looks for attempts whose deadline passed.
+const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+pub struct StartedAttempt {
+    pub attempt: Attempt,
+    /// False when an attempt in progress was resumed.
+    pub created: bool,
+}
+
+/// The competition, or 404.
+pub async fn competition(state: &AppState, id: i64) -> Result<Competition, AppError> {
+    state
+        .store
+        .competition(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("竞赛"))
+}
+
+/// Starts a new attempt, or resumes the one in progress (same paper, same saved answers).
+pub async fn start_attempt(
+    state: &AppState,
+    competition_id: i64,
+    participant_id: i64,
+) -> Result<StartedAttempt, AppError> {
+    let competition = competition(state, competition_id).await?;
+    let now = state.clock.now();
+    match window_state(now, competition.opens_at, competition.closes_at) {
+        WindowState::Upcoming => {
+            return Err(AppError::conflict(
+                "not_open",
+                format!(
+                    "竞赛尚未开始,开始时间为 {}",
+                    china_time(competition.opens_at)
+                ),
+            ));
+        }
+        WindowState::Closed => return Err(AppError::conflict("closed", "竞赛已结束,不能再作答")),
+        WindowState::Open => {}
+    }
+    let attempts = state
+        .store
+        .attempts_of(competition_id, participant_id)
+        .await?;
+    if let Some(current) = attempts.iter().find(|a| !a.is_submitted()) {
+        if within_grace(now, current.deadline) {
+            return Ok(StartedAttempt {
+                attempt: current.clone(),
+                created: false,
+            });
+        }
+        grade_attempt(state, current, current.deadline).await?;
+    }
+    if attempts.len() as i64 >= competition.max_attempts {
+        return Err(AppError::conflict(
+            "no_attempts_left",
+            format!(
+                "你已完成本次竞赛(每人可作答 {} 次),不能再次作答",
+                competition.max_attempts
+            ),
+        ));
+    }
+    let snapshot = bank_snapshot(state).await?;
+    let seed = u64::from_le_bytes(crate::auth::random_bytes::<8>());
+    let paper = assemble(&snapshot.bank, &competition.blueprint, seed).map_err(|e| {
+        tracing::error!(competition_id, error = %e, "the bank no longer satisfies the blueprint");
+        AppError::conflict(
+            "bank_changed",
+            "题库已变化,无法按本竞赛的要求组卷,请联系组织者",
+        )
+    })?;
+    let new = NewAttempt {
+        competition_id,
+        participant_id,
+        attempt_no: attempts.len() as i64 + 1,
+        seed: seed as i64,
+        started_at: now,
+        deadline: deadline(now, competition.duration_minutes, competition.closes_at),
+        max_score: i64::from(paper.max_score().hundredths()),
+        paper: paper
+            .questions
+            .iter()
+            .map(|q| PaperEntry {
+                no: i64::from(q.no),
+                question: snapshot.refs[q.bank_index],
+                points: i64::from(q.points.hundredths()),
+                partial_credit: q.partial_credit,
+                option_order: q.option_order.clone(),
+            })
+            .collect(),
+    };
+    match state.store.create_attempt(&new).await {
+        Ok(attempt) => Ok(StartedAttempt {
+            attempt,
+            created: true,
+        }),
+        // Two "start" taps at once: the other one created it; resume that.
+        Err(e) if e.is_unique_violation() => {
+            let attempts = state
+                .store
+                .attempts_of(competition_id, participant_id)
+                .await?;
+            let attempt = attempts
+                .into_iter()
+                .find(|a| a.attempt_no == new.attempt_no)
+                .ok_or_else(|| AppError::Internal("the concurrent attempt vanished".into()))?;
+            Ok(StartedAttempt {
+                attempt,
+                created: false,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The cached bank snapshot, rebuilt when another import changed the bank.
+async fn bank_snapshot(state: &AppState) -> Result<Arc<BankSnapshot>, AppError> {
+    let generation = state.store.bank_generation().await?;
+    let mut cached = state.bank.lock().await;
+    if let Some(snapshot) = cached.as_ref().filter(|s| s.generation == generation) {
+        return Ok(snapshot.clone());
+    }
+    let snapshot = Arc::new(state.store.load_bank().await?);
+    *cached = Some(snapshot.clone());
+    Ok(snapshot)
+}
+
+/// An attempt of this participant, or 404 (someone else's attempt is "not found" too).
+pub async fn owned_attempt(
+    state: &AppState,
+    attempt_id: i64,
+    participant_id: i64,
+) -> Result<Attempt, AppError> {
+    state
+        .store
+        .attempt(attempt_id)
+        .await?
+        .filter(|a| a.participant_id == participant_id)
+        .ok_or_else(|| AppError::not_found("答卷"))
+}
+
+/// Autosaves one answer. Keys are the participant's (shuffled) option keys.
+pub async fn save_answer(
+    state: &AppState,
+    attempt_id: i64,
+    participant_id: i64,
+    no: i64,
+    keys: &[String],
+) -> Result<(), AppError> {
+    let attempt = owned_attempt(state, attempt_id, participant_id).await?;
+    if attempt.is_submitted() {
+        return Err(AppError::conflict("submitted", "试卷已提交,不能再修改答案"));
+    }
+    let now = state.clock.now();
+    if !within_grace(now, attempt.deadline) {
+        return Err(AppError::conflict(
+            "deadline_passed",
+            "作答时间已到,答案未保存",
+        ));
+    }
+    let (kind, option_count) = state
+        .store
+        .paper_question_shape(attempt_id, no)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("第 {no} 题不存在")))?;
+    let choice = Choice::from_keys(kind, option_count, keys).map_err(|_| {
+        let valid: Vec<&str> = (0..option_count).map(|i| option_key(kind, i)).collect();
+        AppError::invalid_field("choice", format!("选项只能是 {}", valid.join("、")))
+    })?;
+    if kind != Kind::Multiple && choice.len() > 1 {
+        return Err(AppError::invalid_field(
+            "choice",
+            format!("{}只能选一个答案", kind.label()),
+        ));
+    }
+    if !state.store.save_answer(attempt_id, no, choice, now).await? {
+        return Err(AppError::conflict("submitted", "试卷已提交,不能再修改答案"));
+    }
+    Ok(())
+}
+
+/// The result of a submitted attempt.
+#[derive(Debug, Serialize)]
+pub struct SubmitResult {
+    pub score: Points,
+    pub max_score: Points,
+    pub correct_count: i64,
+    pub duration_seconds: i64,
+    pub rank: Option<u32>,
+}
+
+/// Submits (once; later calls return the same result) and ranks the attempt.
+pub async fn submit(
+    state: &AppState,
+    attempt_id: i64,
+    participant_id: i64,
+) -> Result<SubmitResult, AppError> {
+    let mut attempt = owned_attempt(state, attempt_id, participant_id).await?;
+    if !attempt.is_submitted() {
+        let submitted_at = state.clock.now().min(attempt.deadline);
+        grade_attempt(state, &attempt, submitted_at).await?;
+        attempt = owned_attempt(state, attempt_id, participant_id).await?;
+    }
+    let competition = competition(state, attempt.competition_id).await?;
+    let rank = crate::leaderboard::rank_of(state, &competition, participant_id).await?;
+    Ok(SubmitResult {
+        score: points(attempt.score.unwrap_or(0)),
+        max_score: points(attempt.max_score),
+        correct_count: attempt.correct_count.unwrap_or(0),
+        duration_seconds: attempt.duration_ms.unwrap_or(0) / 1000,
+        rank,
+    })
+}
+
+fn points(hundredths: i64) -> Points {
+    Points::from_hundredths(u32::try_from(hundredths).unwrap_or(0))
+}
+
+/// The issued paper with the question versions it pins.
+async fn paper_with_questions(
+    state: &AppState,
+    attempt_id: i64,
+) -> Result<Vec<(PaperEntry, Question)>, AppError> {
+    let paper = state.store.paper(attempt_id).await?;
+    let refs: Vec<_> = paper.iter().map(|e| e.question).collect();
+    let mut versions = state.store.question_versions(&refs).await?;
+    paper
+        .into_iter()
+        .map(|entry| {
+            let question = versions.remove(&entry.question).ok_or_else(|| {
+                AppError::Internal(format!("question version {:?} is missing", entry.question))
+            })?;
+            Ok((entry, question))
+        })
+        .collect()
+}
+
+fn paper_question(entry: &PaperEntry, question: &Question) -> PaperQuestion {
+    PaperQuestion {
+        no: entry.no as u32,
+        bank_index: 0,
+        kind: question.kind(),
+        points: points(entry.points),
+        partial_credit: entry.partial_credit,
+        option_order: entry.option_order.clone(),
+    }
+}
+
+/// Grades an attempt from its saved answers and records the grade, unless it was already
+/// graded (by another request, the sweeper, or another server process).
+pub async fn grade_attempt(
+    state: &AppState,
+    attempt: &Attempt,
+    submitted_at: Millis,
+) -> Result<(), AppError> {
+    let paper = paper_with_questions(state, attempt.id).await?;
+    let answers: BTreeMap<i64, Choice> =
+        state.store.answers(attempt.id).await?.into_iter().collect();
+    let items: Vec<(PaperQuestion, &Question, Choice)> = paper
+        .iter()
+        .map(|(entry, question)| {
+            let response = answers.get(&entry.no).copied().unwrap_or(Choice::EMPTY);
+            (paper_question(entry, question), question, response)
+        })
+        .collect();
+    let grade = grade_paper(
+        items
+            .iter()
+            .map(|(item, question, response)| (item, *question, *response)),
+    );
+    let finished = state
+        .store
+        .finish_attempt(
+            attempt.id,
+            FinalGrade {
+                score: i64::from(grade.score.hundredths()),
+                correct_count: i64::from(grade.correct_count),
+                submitted_at,
+                duration_ms: (submitted_at - attempt.started_at).max(0),
+            },
+        )
+        .await?;
+    if finished {
+        tracing::info!(attempt_id = attempt.id, score = %grade.score, "attempt graded");
+    }
+    Ok(())
+}
+
+/// Grades every attempt whose deadline (plus grace) passed, each at its deadline.
+pub async fn grade_overdue(state: &AppState) -> Result<usize, AppError> {
+    let overdue = state
+        .store
+        .overdue_attempts(state.clock.now() - ANSWER_GRACE_MS)
+        .await?;
+    for id in &overdue {
+        if let Some(attempt) = state.store.attempt(*id).await? {
+            grade_attempt(state, &attempt, attempt.deadline).await?;
+        }
+    }
+    Ok(overdue.len())
+}
+
+/// The background sweeper: grades overdue attempts every second until told to stop.
+pub async fn sweep_overdue_attempts(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(SWEEP_INTERVAL) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = grade_overdue(&state).await {
+            tracing::warn!(error = %e, "grading overdue attempts failed; retrying");
+        }
+    }
+}
+
+/// Ends a competition now: the window closes and every attempt in progress is graded from
+/// its saved answers before this returns.
+pub async fn close_competition(
+    state: &AppState,
+    competition_id: i64,
+) -> Result<Competition, AppError> {
+    competition(state, competition_id).await?;
+    let now = state.clock.now();
+    state.store.close_competition(competition_id, now).await?;
+    for id in state.store.open_attempts(competition_id).await? {
+        if let Some(attempt) = state.store.attempt(id).await? {
+            grade_attempt(state, &attempt, now.min(attempt.deadline)).await?;
+        }
+    }
+    competition(state, competition_id).await
+}
+
+/// An option as participants see it.
+#[derive(Debug, Serialize)]
+pub struct OptionView {
+    pub key: &'static str,
+    pub text: String,
+}
+
+/// A question as participants see it; `answer` and `explanation` only after the close.
+#[derive(Debug, Serialize)]
+pub struct QuestionView {
+    pub no: i64,
+    pub kind: Kind,
+    pub stem: String,
+    pub options: Vec<OptionView>,
+    pub points: Points,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Vec<&'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regulation: Option<String>,
+}
+
+/// An attempt as its participant sees it.
+#[derive(Debug, Serialize)]
+pub struct AttemptView {
+    pub attempt_id: i64,
+    pub competition_id: i64,
+    pub status: &'static str,
+    pub deadline: String,
+    pub server_time: String,
+    pub questions: Vec<QuestionView>,
+    pub answers: BTreeMap<String, Vec<&'static str>>,
+    pub max_score: Points,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<Points>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correct_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
+}
+
+/// The participant's view of an attempt. A late attempt is graded first, so it shows its
+/// result at once. The answer key and explanations are included only once the competition
+/// has closed.
+pub async fn attempt_view(
+    state: &AppState,
+    attempt_id: i64,
+    participant_id: i64,
+) -> Result<AttemptView, AppError> {
+    let mut attempt = owned_attempt(state, attempt_id, participant_id).await?;
+    let now = state.clock.now();
+    if !attempt.is_submitted() && !within_grace(now, attempt.deadline) {
+        grade_attempt(state, &attempt, attempt.deadline).await?;
+        attempt = owned_attempt(state, attempt_id, participant_id).await?;
+    }
+    let competition = competition(state, attempt.competition_id).await?;
+    let reveal =
+        window_state(now, competition.opens_at, competition.closes_at) == WindowState::Closed;
+    let paper = paper_with_questions(state, attempt.id).await?;
+    let answers = state.store.answers(attempt.id).await?;
+    let kinds: BTreeMap<i64, Kind> = paper.iter().map(|(e, q)| (e.no, q.kind())).collect();
+    Ok(AttemptView {
+        attempt_id: attempt.id,
+        competition_id: attempt.competition_id,
+        status: if attempt.is_submitted() {
+            "submitted"
+        } else {
+            "in_progress"
+        },
+        deadline: rfc3339(attempt.deadline),
+        server_time: rfc3339(now),
+        questions: paper
+            .iter()
+            .map(|(entry, question)| question_view(entry, question, reveal))
+            .collect(),
+        answers: answers
+            .into_iter()
+            .filter_map(|(no, choice)| Some((no.to_string(), choice.keys(*kinds.get(&no)?))))
+            .collect(),
+        max_score: points(attempt.max_score),
+        score: attempt.score.map(points),
+        correct_count: attempt.correct_count,
+        submitted_at: attempt.submitted_at.map(rfc3339),
+    })
+}
+
+fn question_view(entry: &PaperEntry, question: &Question, reveal: bool) -> QuestionView {
+    let item = paper_question(entry, question);
+    QuestionView {
+        no: entry.no,
+        kind: question.kind(),
+        stem: question.stem().to_owned(),
+        options: entry
+            .option_order
+            .iter()
+            .enumerate()
+            .map(|(shown, &original)| OptionView {
+                key: option_key(question.kind(), shown),
+                text: question.option_text(usize::from(original)).to_owned(),
+            })
+            .collect(),
+        points: item.points,
+        answer: reveal.then(|| item.to_shown(question.answer()).keys(question.kind())),
+        explanation: if reveal {
+            question.explanation().map(str::to_owned)
+        } else {
+            None
+        },
+        regulation: reveal.then(|| {
+            format!(
+                "《{}》{}",
+                question.regulation(),
+                question.article().unwrap_or("")
+            )
+        }),
+    }
+}
+
+/// A time as people in China read it: `2026-06-05 09:00`.
+pub fn china_time(at: Millis) -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).expect("+08:00 is a valid offset");
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}

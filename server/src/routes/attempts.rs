@@ -1,0 +1,52 @@
+//! A participant's own attempt: read it, autosave answers, submit.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::AppPath;
+use crate::app::AppState;
+use crate::auth::CurrentParticipant;
+use crate::error::{AppError, AppJson};
+use crate::exam::{self, AttemptView, SubmitResult};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/attempts/{id}", get(show))
+        .route("/api/attempts/{id}/answers/{no}", put(answer))
+        .route("/api/attempts/{id}/submit", post(submit))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    CurrentParticipant(participant_id): CurrentParticipant,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<AttemptView>, AppError> {
+    Ok(Json(exam::attempt_view(&state, id, participant_id).await?))
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    choice: Vec<String>,
+}
+
+/// 204 once the answer is committed to the store.
+async fn answer(
+    State(state): State<AppState>,
+    CurrentParticipant(participant_id): CurrentParticipant,
+    AppPath((id, no)): AppPath<(i64, i64)>,
+    AppJson(body): AppJson<Answer>,
+) -> Result<StatusCode, AppError> {
+    exam::save_answer(&state, id, participant_id, no, &body.choice).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    CurrentParticipant(participant_id): CurrentParticipant,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<SubmitResult>, AppError> {
+    Ok(Json(exam::submit(&state, id, participant_id).await?))
+}

@@ -1,0 +1,86 @@
+//! Settings: where the data lives, where to listen, the token secret. `Debug` redacts secrets
+//! (the database URL may hold a password; the JWT secret signs every token).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where the store lives.
+#[derive(Clone)]
+pub enum Storage {
+    /// Embedded SQLite in this folder (created on first start).
+    DataDir(PathBuf),
+    /// PostgreSQL, shared by several server processes.
+    DatabaseUrl(String),
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Storage::DataDir(dir) => f.debug_tuple("DataDir").field(dir).finish(),
+            Storage::DatabaseUrl(url) => f
+                .debug_tuple("DatabaseUrl")
+                .field(&redact_url(url))
+                .finish(),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".into();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(pub Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret(*** {} bytes)", self.0.len())
+    }
+}
+
+/// Everything `serve` needs.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub storage: Storage,
+    /// Where files live (the SQLite database, the generated secret, the initial admin
+    /// password). With PostgreSQL only the password file is written here.
+    pub data_dir: PathBuf,
+    /// `ECOQUIZ_JWT_SECRET`; when absent a secret is generated (see `auth::load_secret`).
+    pub jwt_secret: Option<Secret>,
+    /// Import the sample bank and open a demo competition.
+    pub demo: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_passwords_or_secrets() {
+        let settings = Settings {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            storage: Storage::DatabaseUrl("postgres://quiz:hunter2@db/ecoquiz".into()),
+            data_dir: "ecoquiz-data".into(),
+            jwt_secret: Some(Secret(b"0123456789abcdef0123456789abcdef".to_vec())),
+            demo: false,
+        };
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("0123456789"),
+            "{shown}"
+        );
+        assert!(shown.contains("quiz:***@db/ecoquiz"));
+    }
+}

@@ -1,0 +1,352 @@
+//! Attempts: the paper each participant was issued, their autosaved answers, their grade.
+
+use question_bank::Choice;
+
+use super::bank::QuestionRef;
+use super::{Store, StoreError};
+use crate::clock::Millis;
+
+pub const IN_PROGRESS: &str = "in_progress";
+pub const SUBMITTED: &str = "submitted";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Attempt {
+    pub id: i64,
+    pub competition_id: i64,
+    pub participant_id: i64,
+    pub attempt_no: i64,
+    pub seed: i64,
+    pub started_at: i64,
+    pub deadline: i64,
+    pub status: String,
+    pub submitted_at: Option<i64>,
+    pub score: Option<i64>,
+    pub max_score: i64,
+    pub correct_count: Option<i64>,
+    pub duration_ms: Option<i64>,
+}
+
+impl Attempt {
+    pub fn is_submitted(&self) -> bool {
+        self.status == SUBMITTED
+    }
+}
+
+/// One numbered question of an issued paper.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaperEntry {
+    pub no: i64,
+    pub question: QuestionRef,
+    pub points: i64,
+    pub partial_credit: bool,
+    /// `option_order[shown] = bank option`.
+    pub option_order: Vec<u8>,
+}
+
+/// A new attempt and its paper.
+#[derive(Debug)]
+pub struct NewAttempt {
+    pub competition_id: i64,
+    pub participant_id: i64,
+    pub attempt_no: i64,
+    pub seed: i64,
+    pub started_at: Millis,
+    pub deadline: Millis,
+    pub max_score: i64,
+    pub paper: Vec<PaperEntry>,
+}
+
+/// The grade written when an attempt is submitted.
+#[derive(Clone, Copy, Debug)]
+pub struct FinalGrade {
+    pub score: i64,
+    pub correct_count: i64,
+    pub submitted_at: Millis,
+    pub duration_ms: i64,
+}
+
+/// A graded attempt with the participant's public details, for rankings.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct GradedAttempt {
+    pub participant_id: i64,
+    pub name: String,
+    pub company_name: String,
+    pub credit_code: String,
+    pub score: i64,
+    pub duration_ms: i64,
+    pub submitted_at: i64,
+}
+
+const ATTEMPT_COLUMNS: &str = "id, competition_id, participant_id, attempt_no, seed, started_at, deadline, \
+     status, submitted_at, score, max_score, correct_count, duration_ms";
+
+fn order_text(order: &[u8]) -> String {
+    order
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn order_from_text(text: &str) -> Result<Vec<u8>, StoreError> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|n| {
+            n.parse()
+                .map_err(|_| StoreError::Corrupt(format!("option order {text:?}")))
+        })
+        .collect()
+}
+
+impl Store {
+    /// Inserts the attempt and its paper in one transaction. A second attempt with the same
+    /// number (two taps on "start") is a unique violation.
+    pub async fn create_attempt(&self, new: &NewAttempt) -> Result<Attempt, StoreError> {
+        let mut tx = self.writer().begin().await?;
+        let attempt: Attempt = sqlx::query_as(&format!(
+            "INSERT INTO attempts (competition_id, participant_id, attempt_no, seed, started_at, deadline, status, max_score) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ATTEMPT_COLUMNS}"
+        ))
+        .bind(new.competition_id)
+        .bind(new.participant_id)
+        .bind(new.attempt_no)
+        .bind(new.seed)
+        .bind(new.started_at)
+        .bind(new.deadline)
+        .bind(IN_PROGRESS)
+        .bind(new.max_score)
+        .fetch_one(&mut *tx)
+        .await?;
+        for chunk in new.paper.chunks(100) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = 7 * i;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO attempt_questions (attempt_id, no, question_id, version, points, partial_credit, option_order) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for entry in chunk {
+                query = query
+                    .bind(attempt.id)
+                    .bind(entry.no)
+                    .bind(entry.question.id)
+                    .bind(entry.question.version)
+                    .bind(entry.points)
+                    .bind(i64::from(entry.partial_credit))
+                    .bind(order_text(&entry.option_order));
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(attempt)
+    }
+
+    pub async fn attempt(&self, id: i64) -> Result<Option<Attempt>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?)
+    }
+
+    /// A participant's attempts at a competition, first to last.
+    pub async fn attempts_of(
+        &self,
+        competition_id: i64,
+        participant_id: i64,
+    ) -> Result<Vec<Attempt>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE competition_id = $1 AND participant_id = $2 ORDER BY attempt_no"
+        ))
+        .bind(competition_id)
+        .bind(participant_id)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// The paper an attempt was issued, in question order.
+    pub async fn paper(&self, attempt_id: i64) -> Result<Vec<PaperEntry>, StoreError> {
+        let rows: Vec<(i64, i64, i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT no, question_id, version, points, partial_credit, option_order FROM attempt_questions \
+             WHERE attempt_id = $1 ORDER BY no",
+        )
+        .bind(attempt_id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter()
+            .map(|(no, id, version, points, partial, order)| {
+                Ok(PaperEntry {
+                    no,
+                    question: QuestionRef { id, version },
+                    points,
+                    partial_credit: partial != 0,
+                    option_order: order_from_text(&order)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The saved answers: question number → choice (participant's option order).
+    pub async fn answers(&self, attempt_id: i64) -> Result<Vec<(i64, Choice)>, StoreError> {
+        let rows: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT no, choice FROM answers WHERE attempt_id = $1 ORDER BY no")
+                .bind(attempt_id)
+                .fetch_all(self.reader())
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(no, bits)| (no, Choice::from_bits(u8::try_from(bits).unwrap_or(0))))
+            .collect())
+    }
+
+    /// Saves (or replaces) one answer while the attempt is in progress. Returns false when
+    /// the attempt was already submitted, in which case nothing is written.
+    pub async fn save_answer(
+        &self,
+        attempt_id: i64,
+        no: i64,
+        choice: Choice,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO answers (attempt_id, no, choice, saved_at) \
+             SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM attempts WHERE id = $5 AND status = $6) \
+             ON CONFLICT (attempt_id, no) DO UPDATE SET choice = excluded.choice, saved_at = excluded.saved_at",
+        )
+        .bind(attempt_id)
+        .bind(no)
+        .bind(i64::from(choice.bits()))
+        .bind(now)
+        .bind(attempt_id)
+        .bind(IN_PROGRESS)
+        .execute(self.writer())
+        .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// Records the grade; false when another request or process graded it first.
+    pub async fn finish_attempt(
+        &self,
+        attempt_id: i64,
+        grade: FinalGrade,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE attempts SET status = $1, score = $2, correct_count = $3, submitted_at = $4, duration_ms = $5 \
+             WHERE id = $6 AND status = $7",
+        )
+        .bind(SUBMITTED)
+        .bind(grade.score)
+        .bind(grade.correct_count)
+        .bind(grade.submitted_at)
+        .bind(grade.duration_ms)
+        .bind(attempt_id)
+        .bind(IN_PROGRESS)
+        .execute(self.writer())
+        .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// Attempts still in progress whose deadline was before `before`.
+    pub async fn overdue_attempts(&self, before: Millis) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM attempts WHERE status = $1 AND deadline < $2 ORDER BY deadline",
+        )
+        .bind(IN_PROGRESS)
+        .bind(before)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Attempts of a competition still in progress.
+    pub async fn open_attempts(&self, competition_id: i64) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM attempts WHERE competition_id = $1 AND status = $2")
+                .bind(competition_id)
+                .bind(IN_PROGRESS)
+                .fetch_all(self.reader())
+                .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Every graded attempt of a competition with its participant.
+    pub async fn graded_attempts(
+        &self,
+        competition_id: i64,
+    ) -> Result<Vec<GradedAttempt>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT a.participant_id, p.name, p.company_name, p.credit_code, a.score, a.duration_ms, a.submitted_at \
+             FROM attempts a JOIN participants p ON p.id = a.participant_id \
+             WHERE a.competition_id = $1 AND a.status = $2",
+        )
+        .bind(competition_id)
+        .bind(SUBMITTED)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// How many participants started and how many submitted at least once.
+    pub async fn attempt_counts(&self, competition_id: i64) -> Result<(i64, i64), StoreError> {
+        let (started,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT participant_id) FROM attempts WHERE competition_id = $1",
+        )
+        .bind(competition_id)
+        .fetch_one(self.reader())
+        .await?;
+        let (submitted,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT participant_id) FROM attempts WHERE competition_id = $1 AND status = $2",
+        )
+        .bind(competition_id)
+        .bind(SUBMITTED)
+        .fetch_one(self.reader())
+        .await?;
+        Ok((started, submitted))
+    }
+}
+
+impl Store {
+    /// The kind and option count of question `no` of an attempt's paper, to check a
+    /// response's keys without loading the whole paper.
+    pub async fn paper_question_shape(
+        &self,
+        attempt_id: i64,
+        no: i64,
+    ) -> Result<Option<(question_bank::Kind, usize)>, StoreError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT v.kind, v.options FROM attempt_questions aq JOIN question_versions v \
+             ON v.question_id = aq.question_id AND v.version = aq.version \
+             WHERE aq.attempt_id = $1 AND aq.no = $2",
+        )
+        .bind(attempt_id)
+        .bind(no)
+        .fetch_optional(self.reader())
+        .await?;
+        let Some((kind, options)) = row else {
+            return Ok(None);
+        };
+        let kind =
+            question_bank::Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt("kind".into()))?;
+        let options: Vec<String> = super::from_json(&options, "question options")?;
+        let count = match kind {
+            question_bank::Kind::Judge => 2,
+            _ => options.len(),
+        };
+        Ok(Some((kind, count)))
+    }
+}

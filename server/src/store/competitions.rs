@@ -1,0 +1,148 @@
+//! Competitions: their window, blueprint and scoring rules.
+
+use question_bank::{Blueprint, Points};
+
+use super::{Store, StoreError, from_json};
+use crate::clock::Millis;
+use crate::rules::{CompanyScoreInput, CompanyScoreRule};
+
+#[derive(Clone, Debug)]
+pub struct Competition {
+    pub id: i64,
+    pub title: String,
+    pub opens_at: Millis,
+    /// When the window closes: the planned close, or the moment an organizer closed it.
+    pub closes_at: Millis,
+    pub duration_minutes: i64,
+    pub blueprint: Blueprint,
+    pub max_attempts: i64,
+    pub pass_score: Points,
+    pub max_score: Points,
+    pub company_score: CompanyScoreRule,
+    pub closed_early_at: Option<Millis>,
+}
+
+/// A competition to create, already validated.
+#[derive(Debug)]
+pub struct NewCompetition<'a> {
+    pub title: &'a str,
+    pub opens_at: Millis,
+    pub closes_at: Millis,
+    pub duration_minutes: i64,
+    pub blueprint: &'a Blueprint,
+    pub max_attempts: i64,
+    pub pass_score: Points,
+    pub company_score: CompanyScoreRule,
+}
+
+type CompetitionRow = (
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+);
+
+const COLUMNS: &str = "id, title, opens_at, closes_at, duration_minutes, blueprint, max_attempts, \
+     pass_score, max_score, company_score, closed_at";
+
+fn from_row(row: CompetitionRow) -> Result<Competition, StoreError> {
+    let (
+        id,
+        title,
+        opens_at,
+        closes_at,
+        duration_minutes,
+        blueprint,
+        max_attempts,
+        pass_score,
+        max_score,
+        company_score,
+        closed_at,
+    ) = row;
+    let blueprint = Blueprint::from_json(&blueprint)
+        .map_err(|e| StoreError::Corrupt(format!("competition {id} blueprint: {e}")))?;
+    let company_score: CompanyScoreInput = from_json(&company_score, "company score rule")?;
+    let company_score = CompanyScoreRule::parse(&company_score)
+        .map_err(|(_, e)| StoreError::Corrupt(format!("competition {id} company score: {e}")))?;
+    let points = |p: i64| Points::from_hundredths(u32::try_from(p).unwrap_or(0));
+    Ok(Competition {
+        id,
+        title,
+        opens_at,
+        closes_at,
+        duration_minutes,
+        blueprint,
+        max_attempts,
+        pass_score: points(pass_score),
+        max_score: points(max_score),
+        company_score,
+        closed_early_at: closed_at,
+    })
+}
+
+impl Store {
+    pub async fn create_competition(
+        &self,
+        new: &NewCompetition<'_>,
+        now: Millis,
+    ) -> Result<Competition, StoreError> {
+        let row: CompetitionRow = sqlx::query_as(&format!(
+            "INSERT INTO competitions (title, opens_at, closes_at, duration_minutes, blueprint, max_attempts, \
+             pass_score, max_score, company_score, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(new.title)
+        .bind(new.opens_at)
+        .bind(new.closes_at)
+        .bind(new.duration_minutes)
+        .bind(new.blueprint.to_json().to_string())
+        .bind(new.max_attempts)
+        .bind(i64::from(new.pass_score.hundredths()))
+        .bind(i64::from(new.blueprint.max_score().hundredths()))
+        .bind(serde_json::to_string(&new.company_score).expect("the rule serializes"))
+        .bind(now)
+        .fetch_one(self.writer())
+        .await?;
+        from_row(row)
+    }
+
+    pub async fn competition(&self, id: i64) -> Result<Option<Competition>, StoreError> {
+        let row: Option<CompetitionRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM competitions WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(from_row).transpose()
+    }
+
+    /// Every competition, the most recent window first.
+    pub async fn competitions(&self) -> Result<Vec<Competition>, StoreError> {
+        let rows: Vec<CompetitionRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM competitions ORDER BY opens_at DESC, id DESC"
+        ))
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter().map(from_row).collect()
+    }
+
+    /// Ends the window at `now` (if it has not ended already).
+    pub async fn close_competition(&self, id: i64, now: Millis) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE competitions SET closed_at = $1, closes_at = $2 WHERE id = $3 AND closes_at > $4",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .bind(now)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+}
