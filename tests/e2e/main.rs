@@ -1,6 +1,12 @@
-//! End-to-end tests: they run the real `ecoquiz` binary as a user would.
+//! End-to-end tests: the real server (in-process on a bound port, or the real binary) driven
+//! by real HTTP clients, on SQLite and — when `ECOQUIZ_TEST_DATABASE_URL` is set, as in CI —
+//! on PostgreSQL too.
 //!
 //! One test binary (faster to link than one per file); each module is a user-facing area.
 
 mod cli_bank;
+mod durability;
+mod http_accounts;
+mod http_admin;
+mod http_exam;
 mod support;

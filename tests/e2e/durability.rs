@@ -1,0 +1,141 @@
+//! Nothing acknowledged is lost: the real binary is killed with SIGKILL after acknowledged
+//! autosaves, restarted on the same store, and every answer is still there.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{
+    POSTGRES_VARIABLE, fresh_postgres_database, postgres_base_url, registration, temp_dir,
+};
+
+/// The real `ecoquiz serve --demo` on a random port, its files in `data_dir`; returns the
+/// process and its address.
+fn start_server(storage: &[&str], data_dir: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecoquiz"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--demo"])
+        .args(storage)
+        .env_remove("ECOQUIZ_DATABASE_URL")
+        .env("ECOQUIZ_DATA_DIR", data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server prints its address before anything fails")
+            .expect("stdout is readable");
+        if let Some(address) = line.split("http://").nth(1) {
+            break format!("http://{}", address.trim());
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
+
+fn sigkill(child: &mut Child) {
+    // SIGKILL: no shutdown hooks, no flushing; only what was committed survives.
+    let pid = child.id() as i32;
+    assert_eq!(kill_9(pid), 0, "kill -9 {pid}");
+    child.wait().expect("the killed server is reaped");
+}
+
+/// `kill -9 PID` through the system's `kill` command (no unsafe `libc::kill` needed).
+fn kill_9(pid: i32) -> i32 {
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .map(|s| s.code().unwrap_or(-1))
+        .unwrap_or(-1)
+}
+
+async fn twenty_acknowledged_autosaves_survive_a_sigkill(storage: &[&str], data_dir: &str) {
+    let client = reqwest::Client::new();
+    let (mut server, address) = start_server(storage, data_dir);
+    let registered: Value = client
+        .post(format!("{address}/api/auth/register"))
+        .json(&registration("王五", "13700000001", "清水污水处理有限公司"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = registered["token"].as_str().expect("registered").to_owned();
+    let competitions: Value = client
+        .get(format!("{address}/api/competitions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let competition = competitions[0]["id"]
+        .as_i64()
+        .expect("the demo competition");
+    let paper: Value = client
+        .post(format!("{address}/api/competitions/{competition}/attempts"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attempt = paper["attempt_id"].as_i64().unwrap();
+    let mut acknowledged = serde_json::Map::new();
+    for question in paper["questions"].as_array().unwrap().iter().take(20) {
+        let no = question["no"].as_i64().unwrap();
+        let key = question["options"][1]["key"].clone();
+        let response = client
+            .put(format!("{address}/api/attempts/{attempt}/answers/{no}"))
+            .bearer_auth(&token)
+            .json(&json!({"choice": [key]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        acknowledged.insert(no.to_string(), json!([key]));
+    }
+    assert_eq!(acknowledged.len(), 20);
+    sigkill(&mut server);
+
+    let (mut restarted, address) = start_server(storage, data_dir);
+    let after: Value = client
+        .get(format!("{address}/api/attempts/{attempt}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["status"], "in_progress");
+    assert_eq!(after["answers"], Value::Object(acknowledged));
+    sigkill(&mut restarted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_keeps_twenty_acknowledged_autosaves_across_a_sigkill() {
+    let dir = temp_dir();
+    let data_dir = dir.path().to_str().unwrap().to_owned();
+    twenty_acknowledged_autosaves_survive_a_sigkill(&["--data-dir", &data_dir], &data_dir).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_keeps_twenty_acknowledged_autosaves_across_a_sigkill() {
+    let Some(base) = postgres_base_url() else {
+        eprintln!("{POSTGRES_VARIABLE} not set: the PostgreSQL SIGKILL test did not run");
+        return;
+    };
+    let url = fresh_postgres_database(&base).await;
+    let dir = temp_dir();
+    let data_dir = dir.path().to_str().unwrap().to_owned();
+    twenty_acknowledged_autosaves_survive_a_sigkill(&["--database-url", &url], &data_dir).await;
+}

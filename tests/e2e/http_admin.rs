@@ -1,0 +1,1 @@
+//! Organizer routes over HTTP: bank import, browsing, coverage, export, competitions.
