@@ -1,0 +1,2 @@
+//! Load benchmark (stub; being written).
+fn main() {}
