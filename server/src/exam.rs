@@ -272,35 +272,36 @@ pub async fn grade_attempt(
     attempt: &Attempt,
     submitted_at: Millis,
 ) -> Result<(), AppError> {
+    // The paper and its question versions never change; only the answers are read inside the
+    // grading transaction.
     let paper = paper_with_questions(state, attempt.id).await?;
-    let answers: BTreeMap<i64, Choice> =
-        state.store.answers(attempt.id).await?.into_iter().collect();
-    let items: Vec<(PaperQuestion, &Question, Choice)> = paper
+    let items: Vec<(PaperQuestion, &Question)> = paper
         .iter()
-        .map(|(entry, question)| {
-            let response = answers.get(&entry.no).copied().unwrap_or(Choice::EMPTY);
-            (paper_question(entry, question), question, response)
-        })
+        .map(|(entry, question)| (paper_question(entry, question), question))
         .collect();
-    let grade = grade_paper(
-        items
-            .iter()
-            .map(|(item, question, response)| (item, *question, *response)),
-    );
+    let mut score = Points::ZERO;
     let finished = state
         .store
-        .finish_attempt(
-            attempt.id,
+        .finish_attempt(attempt.id, |answers| {
+            let answers: BTreeMap<i64, Choice> = answers.iter().copied().collect();
+            let grade = grade_paper(items.iter().map(|(item, question)| {
+                let response = answers
+                    .get(&i64::from(item.no))
+                    .copied()
+                    .unwrap_or(Choice::EMPTY);
+                (item, *question, response)
+            }));
+            score = grade.score;
             FinalGrade {
                 score: i64::from(grade.score.hundredths()),
                 correct_count: i64::from(grade.correct_count),
                 submitted_at,
                 duration_ms: (submitted_at - attempt.started_at).max(0),
-            },
-        )
+            }
+        })
         .await?;
     if finished {
-        tracing::info!(attempt_id = attempt.id, score = %grade.score, "attempt graded");
+        tracing::info!(attempt_id = attempt.id, %score, "attempt graded");
     }
     Ok(())
 }
@@ -393,7 +394,7 @@ pub struct AttemptView {
 
 /// The participant's view of an attempt. A late attempt is graded first, so it shows its
 /// result at once. The answer key and explanations are included only once the competition
-/// has closed.
+/// has closed and nobody can answer any more.
 pub async fn attempt_view(
     state: &AppState,
     attempt_id: i64,
@@ -406,8 +407,12 @@ pub async fn attempt_view(
         attempt = owned_attempt(state, attempt_id, participant_id).await?;
     }
     let competition = competition(state, attempt.competition_id).await?;
-    let reveal =
-        window_state(now, competition.opens_at, competition.closes_at) == WindowState::Closed;
+    // The key is shown only once no attempt of the competition can still be answered, and
+    // only on a graded attempt: after the planned close plus the answer grace, or at once when
+    // an organizer closed it (closing grades every attempt in progress).
+    let answering_over =
+        competition.closed_early_at.is_some() || now > competition.closes_at + ANSWER_GRACE_MS;
+    let reveal = attempt.is_submitted() && answering_over;
     let paper = paper_with_questions(state, attempt.id).await?;
     let answers = state.store.answers(attempt.id).await?;
     let kinds: BTreeMap<i64, Kind> = paper.iter().map(|(e, q)| (e.no, q.kind())).collect();

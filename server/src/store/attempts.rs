@@ -217,6 +217,11 @@ impl Store {
 
     /// Saves (or replaces) one answer while the attempt is in progress. Returns false when
     /// the attempt was already submitted, in which case nothing is written.
+    ///
+    /// The no-op UPDATE locks the attempt's row (PostgreSQL) for the transaction, so a save
+    /// and a grading of the same attempt never interleave: either the save commits first and
+    /// the grading sees it, or the grading commits first and the save is refused. SQLite's
+    /// single writer serializes them anyway.
     pub async fn save_answer(
         &self,
         attempt_id: i64,
@@ -224,31 +229,64 @@ impl Store {
         choice: Choice,
         now: Millis,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO answers (attempt_id, no, choice, saved_at) \
-             SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM attempts WHERE id = $5 AND status = $6) \
+        let mut tx = self.writer().begin().await?;
+        let open = sqlx::query("UPDATE attempts SET status = $1 WHERE id = $2 AND status = $3")
+            .bind(IN_PROGRESS)
+            .bind(attempt_id)
+            .bind(IN_PROGRESS)
+            .execute(&mut *tx)
+            .await?;
+        if open.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO answers (attempt_id, no, choice, saved_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (attempt_id, no) DO UPDATE SET choice = excluded.choice, saved_at = excluded.saved_at",
         )
         .bind(attempt_id)
         .bind(no)
         .bind(i64::from(choice.bits()))
         .bind(now)
-        .bind(attempt_id)
-        .bind(IN_PROGRESS)
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() > 0)
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// Records the grade; false when another request or process graded it first.
+    /// Grades an attempt in one transaction: locks it while in progress, reads its saved
+    /// answers, lets `grade` compute the result from them, and records it. Returns false when
+    /// another request or process graded it first. No autosave can slip between the read and
+    /// the record (see `save_answer`).
     pub async fn finish_attempt(
         &self,
         attempt_id: i64,
-        grade: FinalGrade,
+        grade: impl FnOnce(&[(i64, Choice)]) -> FinalGrade,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
+        let mut tx = self.writer().begin().await?;
+        let open = sqlx::query("UPDATE attempts SET status = $1 WHERE id = $2 AND status = $3")
+            .bind(IN_PROGRESS)
+            .bind(attempt_id)
+            .bind(IN_PROGRESS)
+            .execute(&mut *tx)
+            .await?;
+        if open.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let rows: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT no, choice FROM answers WHERE attempt_id = $1 ORDER BY no")
+                .bind(attempt_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        let answers: Vec<(i64, Choice)> = rows
+            .into_iter()
+            .map(|(no, bits)| (no, Choice::from_bits(u8::try_from(bits).unwrap_or(0))))
+            .collect();
+        let grade = grade(&answers);
+        sqlx::query(
             "UPDATE attempts SET status = $1, score = $2, correct_count = $3, submitted_at = $4, duration_ms = $5 \
-             WHERE id = $6 AND status = $7",
+             WHERE id = $6",
         )
         .bind(SUBMITTED)
         .bind(grade.score)
@@ -256,10 +294,10 @@ impl Store {
         .bind(grade.submitted_at)
         .bind(grade.duration_ms)
         .bind(attempt_id)
-        .bind(IN_PROGRESS)
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() > 0)
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Attempts still in progress whose deadline was before `before`.
