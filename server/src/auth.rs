@@ -282,7 +282,8 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$
 
 /// Failed logins per account: after `MAX_FAILURES` within `WINDOW_MS`, the account is
 /// refused until the window passes. Per account, never per address: a whole venue shares
-/// one public address.
+/// one public address. Each login counts as a failure *before* its password is checked and is
+/// forgiven on success, so a burst of parallel guesses gets no more than `MAX_FAILURES` checks.
 #[derive(Clone, Debug, Default)]
 pub struct LoginThrottle {
     /// account → (failures, first failure). A std Mutex: held for a map lookup, never across
@@ -292,34 +293,34 @@ pub struct LoginThrottle {
 
 const MAX_FAILURES: u32 = 10;
 const WINDOW_MS: Millis = 15 * 60_000;
+/// Past this many tracked accounts, expired entries are dropped so a flood of made-up
+/// accounts cannot grow the map without end.
+const PRUNE_ABOVE: usize = 10_000;
 
 impl LoginThrottle {
-    /// 429 while the account is locked.
-    pub fn check(&self, account: &str, clock: &Clock) -> Result<(), AppError> {
-        let now = clock.now();
-        let failures = self.failures.lock().expect("the lock is never poisoned");
-        match failures.get(account) {
-            Some(&(count, since)) if count >= MAX_FAILURES && now - since < WINDOW_MS => {
-                let minutes = (WINDOW_MS - (now - since)) / 60_000 + 1;
-                Err(AppError::TooManyRequests(format!(
-                    "密码错误次数过多,请 {minutes} 分钟后再试"
-                )))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn record_failure(&self, account: &str, clock: &Clock) {
+    /// Counts one attempt for `account`, or refuses it with 429 while the account is locked.
+    pub fn begin_attempt(&self, account: &str, clock: &Clock) -> Result<(), AppError> {
         let now = clock.now();
         let mut failures = self.failures.lock().expect("the lock is never poisoned");
+        if failures.len() > PRUNE_ABOVE {
+            failures.retain(|_, (_, since)| now - *since < WINDOW_MS);
+        }
         let entry = failures.entry(account.to_owned()).or_insert((0, now));
         if now - entry.1 >= WINDOW_MS {
             *entry = (0, now);
         }
+        if entry.0 >= MAX_FAILURES {
+            let minutes = (WINDOW_MS - (now - entry.1)) / 60_000 + 1;
+            return Err(AppError::TooManyRequests(format!(
+                "密码错误次数过多,请 {minutes} 分钟后再试"
+            )));
+        }
         entry.0 += 1;
+        Ok(())
     }
 
-    pub fn record_success(&self, account: &str) {
+    /// The password was right: the account's count starts over.
+    pub fn succeeded(&self, account: &str) {
         self.failures
             .lock()
             .expect("the lock is never poisoned")

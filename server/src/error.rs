@@ -115,16 +115,39 @@ impl From<JsonRejection> for AppError {
             StatusCode::PAYLOAD_TOO_LARGE => {
                 AppError::PayloadTooLarge("请求内容太大,超过了允许的上限".into())
             }
-            StatusCode::UNPROCESSABLE_ENTITY => AppError::Invalid {
-                message: format!("请求中的数据类型不正确:{}", rejection.body_text()),
-                fields: BTreeMap::new(),
-            },
+            StatusCode::UNPROCESSABLE_ENTITY => json_data_error(&rejection.body_text()),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => {
                 AppError::BadRequest("请求需要 JSON 格式(Content-Type: application/json)".into())
             }
             _ => AppError::BadRequest(format!("请求内容不是有效的 JSON:{}", rejection.body_text())),
         }
     }
+}
+
+/// A body of the wrong shape, told per field: serde's `missing field `x`` and
+/// `x: invalid type: …` become `fields.x` with a Chinese message.
+fn json_data_error(detail: &str) -> AppError {
+    let detail = detail
+        .split_once("target type: ")
+        .map_or(detail, |(_, rest)| rest);
+    let (field, message) = if let Some(rest) = detail.split_once("missing field `") {
+        let field = rest.1.split('`').next().unwrap_or("").to_owned();
+        let message = format!("缺少字段 {field},请补上");
+        (field, message)
+    } else if let Some((path, _)) = detail
+        .split_once(": ")
+        .filter(|(path, _)| !path.trim().is_empty() && !path.contains(' '))
+    {
+        let field = path.trim().to_owned();
+        let message = format!("字段 {field} 的类型不正确,请检查填写的内容");
+        (field, message)
+    } else {
+        return AppError::Invalid {
+            message: "请求中的数据格式不正确".into(),
+            fields: BTreeMap::new(),
+        };
+    };
+    AppError::invalid_field(field, message)
 }
 
 /// `Json<T>` whose rejections use the same error shape as everything else.

@@ -127,12 +127,12 @@ async fn login(
     let account = Phone::parse(&body.phone)
         .map(|p| p.as_str().to_owned())
         .unwrap_or(body.phone);
-    state.throttle.check(&account, &state.clock)?;
+    state.throttle.begin_attempt(&account, &state.clock)?;
     let participant = state.store.participant_by_phone(&account).await?;
     let hash = participant.as_ref().map(|p| p.password_hash.as_str());
     match participant.as_ref() {
         Some(p) if state.hasher.verify(&body.password, hash).await? => {
-            state.throttle.record_success(&account);
+            state.throttle.succeeded(&account);
             Ok(Json(
                 json!({ "token": state.keys.issue(Role::Participant, p.id, state.clock.now()) }),
             ))
@@ -141,7 +141,6 @@ async fn login(
             if participant.is_none() {
                 state.hasher.verify(&body.password, None).await?;
             }
-            state.throttle.record_failure(&account, &state.clock);
             Err(AppError::Unauthorized("手机号或密码不正确".into()))
         }
     }
@@ -158,13 +157,13 @@ async fn admin_login(
     AppJson(body): AppJson<AdminLogin>,
 ) -> Result<Json<Value>, AppError> {
     let account = format!("organizer:{}", body.username);
-    state.throttle.check(&account, &state.clock)?;
+    state.throttle.begin_attempt(&account, &state.clock)?;
     let organizer = state.store.organizer_by_username(&body.username).await?;
     let hash = organizer.as_ref().map(|o| o.password_hash.as_str());
     if let Some(o) = organizer.as_ref()
         && state.hasher.verify(&body.password, hash).await?
     {
-        state.throttle.record_success(&account);
+        state.throttle.succeeded(&account);
         return Ok(Json(
             json!({ "token": state.keys.issue(Role::Organizer, o.id, state.clock.now()) }),
         ));
@@ -172,6 +171,5 @@ async fn admin_login(
     if organizer.is_none() {
         state.hasher.verify(&body.password, None).await?;
     }
-    state.throttle.record_failure(&account, &state.clock);
     Err(AppError::Unauthorized("用户名或密码不正确".into()))
 }
