@@ -170,6 +170,12 @@ impl Store {
         now: Millis,
     ) -> Result<ImportCounts, StoreError> {
         let mut tx = self.writer().begin().await?;
+        // Imports run one at a time, across every process sharing the database: this no-op
+        // update locks the bank's row until the transaction ends (PostgreSQL), and takes the
+        // write lock (SQLite). A double-clicked import then sees the first one's questions.
+        sqlx::query("UPDATE bank_state SET generation = generation WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
         let mut counts = ImportCounts::default();
         for q in questions {
             let key = duplicate_key(q);
@@ -272,7 +278,12 @@ impl Store {
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");
-            add("v.stem LIKE ? ESCAPE '\\'", format!("%{escaped}%"));
+            // ASCII case is ignored on both backends (SQLite's LIKE already does; PostgreSQL's
+            // does not), so "ph" finds "pH值" everywhere.
+            add(
+                "LOWER(v.stem) LIKE ? ESCAPE '\\'",
+                format!("%{}%", escaped.to_ascii_lowercase()),
+            );
         }
         let filter_sql = if conditions.is_empty() {
             String::new()
