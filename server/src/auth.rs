@@ -264,6 +264,7 @@ impl PasswordHasher {
         tokio::task::spawn_blocking(move || {
             let known = hash.is_some();
             let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+            // An unknown account is still checked (against the dummy), so it takes as long.
             let Ok(parsed) = PasswordHash::new(&hash) else {
                 return false;
             };

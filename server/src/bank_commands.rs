@@ -385,12 +385,8 @@ pub async fn import(
         let _ = write!(out, "{}", human_check_report(path, &report));
         return Outcome::Invalid;
     }
-    let store = match Store::open(storage).await {
-        Ok(store) => store,
-        Err(e) => {
-            let _ = writeln!(err, "✘ 无法打开数据库:{e}");
-            return Outcome::Unreadable;
-        }
+    let Some(store) = open_store(storage, err).await else {
+        return Outcome::Unreadable;
     };
     let questions: Vec<_> = report.questions.into_iter().map(|q| q.question).collect();
     let now = crate::clock::Clock::System.now();
@@ -432,12 +428,8 @@ pub async fn add_organizer(
         let _ = writeln!(err, "✘ 密码至少 8 个字符");
         return Outcome::Invalid;
     }
-    let store = match Store::open(storage).await {
-        Ok(store) => store,
-        Err(e) => {
-            let _ = writeln!(err, "✘ 无法打开数据库:{e}");
-            return Outcome::Unreadable;
-        }
+    let Some(store) = open_store(storage, err).await else {
+        return Outcome::Unreadable;
     };
     let generated = password.is_none();
     let password = password.unwrap_or_else(crate::auth::generate_password);
@@ -473,4 +465,15 @@ pub async fn add_organizer(
     };
     store.close().await;
     outcome
+}
+
+/// Opens (and migrates) the store, or says why not.
+async fn open_store(storage: &Storage, err: &mut dyn Write) -> Option<Store> {
+    match Store::open(storage).await {
+        Ok(store) => Some(store),
+        Err(e) => {
+            let _ = writeln!(err, "✘ 无法打开数据库:{e}");
+            None
+        }
+    }
 }

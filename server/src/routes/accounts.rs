@@ -129,20 +129,39 @@ async fn login(
         .unwrap_or(body.phone);
     state.throttle.begin_attempt(&account, &state.clock)?;
     let participant = state.store.participant_by_phone(&account).await?;
-    let hash = participant.as_ref().map(|p| p.password_hash.as_str());
-    match participant.as_ref() {
-        Some(p) if state.hasher.verify(&body.password, hash).await? => {
-            state.throttle.succeeded(&account);
+    let found = participant
+        .as_ref()
+        .map(|p| (p.id, p.password_hash.as_str()));
+    check_password(&state, &account, &body.password, found, Role::Participant)
+        .await
+        .map_err(|wrong| {
+            wrong.unwrap_or_else(|| AppError::Unauthorized("手机号或密码不正确".into()))
+        })
+}
+
+/// `{"token"}` when `password` matches the account found. `Err(None)` for a wrong password
+/// or no account (checked against a dummy hash then, so both take as long); `Err(Some(_))`
+/// when hashing itself failed.
+async fn check_password(
+    state: &AppState,
+    account: &str,
+    password: &str,
+    found: Option<(i64, &str)>,
+    role: Role,
+) -> Result<Json<Value>, Option<AppError>> {
+    let verified = state
+        .hasher
+        .verify(password, found.map(|(_, hash)| hash))
+        .await
+        .map_err(Some)?;
+    match found {
+        Some((id, _)) if verified => {
+            state.throttle.succeeded(account);
             Ok(Json(
-                json!({ "token": state.keys.issue(Role::Participant, p.id, state.clock.now()) }),
+                json!({ "token": state.keys.issue(role, id, state.clock.now()) }),
             ))
         }
-        _ => {
-            if participant.is_none() {
-                state.hasher.verify(&body.password, None).await?;
-            }
-            Err(AppError::Unauthorized("手机号或密码不正确".into()))
-        }
+        _ => Err(None),
     }
 }
 
@@ -159,17 +178,10 @@ async fn admin_login(
     let account = format!("organizer:{}", body.username);
     state.throttle.begin_attempt(&account, &state.clock)?;
     let organizer = state.store.organizer_by_username(&body.username).await?;
-    let hash = organizer.as_ref().map(|o| o.password_hash.as_str());
-    if let Some(o) = organizer.as_ref()
-        && state.hasher.verify(&body.password, hash).await?
-    {
-        state.throttle.succeeded(&account);
-        return Ok(Json(
-            json!({ "token": state.keys.issue(Role::Organizer, o.id, state.clock.now()) }),
-        ));
-    }
-    if organizer.is_none() {
-        state.hasher.verify(&body.password, None).await?;
-    }
-    Err(AppError::Unauthorized("用户名或密码不正确".into()))
+    let found = organizer.as_ref().map(|o| (o.id, o.password_hash.as_str()));
+    check_password(&state, &account, &body.password, found, Role::Organizer)
+        .await
+        .map_err(|wrong| {
+            wrong.unwrap_or_else(|| AppError::Unauthorized("用户名或密码不正确".into()))
+        })
 }

@@ -100,6 +100,22 @@ fn order_from_text(text: &str) -> Result<Vec<u8>, StoreError> {
         .collect()
 }
 
+/// Locks the attempt's row for the transaction (a no-op UPDATE: PostgreSQL keeps the row
+/// lock until commit; SQLite's single writer serializes anyway) if it is still in progress.
+/// Autosaves and grading both start with it, so they never interleave on one attempt.
+async fn lock_if_in_progress(
+    tx: &mut sqlx::AnyConnection,
+    attempt_id: i64,
+) -> Result<bool, StoreError> {
+    let locked = sqlx::query("UPDATE attempts SET status = $1 WHERE id = $2 AND status = $3")
+        .bind(IN_PROGRESS)
+        .bind(attempt_id)
+        .bind(IN_PROGRESS)
+        .execute(&mut *tx)
+        .await?;
+    Ok(locked.rows_affected() > 0)
+}
+
 impl Store {
     /// Inserts the attempt and its paper in one transaction. A second attempt with the same
     /// number (two taps on "start") is a unique violation.
@@ -230,13 +246,7 @@ impl Store {
         now: Millis,
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer().begin().await?;
-        let open = sqlx::query("UPDATE attempts SET status = $1 WHERE id = $2 AND status = $3")
-            .bind(IN_PROGRESS)
-            .bind(attempt_id)
-            .bind(IN_PROGRESS)
-            .execute(&mut *tx)
-            .await?;
-        if open.rows_affected() == 0 {
+        if !lock_if_in_progress(&mut tx, attempt_id).await? {
             tx.rollback().await?;
             return Ok(false);
         }
@@ -264,13 +274,7 @@ impl Store {
         grade: impl FnOnce(&[(i64, Choice)]) -> FinalGrade,
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer().begin().await?;
-        let open = sqlx::query("UPDATE attempts SET status = $1 WHERE id = $2 AND status = $3")
-            .bind(IN_PROGRESS)
-            .bind(attempt_id)
-            .bind(IN_PROGRESS)
-            .execute(&mut *tx)
-            .await?;
-        if open.rows_affected() == 0 {
+        if !lock_if_in_progress(&mut tx, attempt_id).await? {
             tx.rollback().await?;
             return Ok(false);
         }
