@@ -12,6 +12,7 @@ use tokio::sync::Mutex;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{JwtKeys, LoginThrottle, PasswordHasher};
+use crate::board::Boards;
 use crate::clock::Clock;
 use crate::settings::{Settings, Storage};
 use crate::store::Store;
@@ -35,6 +36,8 @@ pub struct AppState {
     /// moves. A tokio Mutex: rebuilding awaits the store, and concurrent starts should wait
     /// for one rebuild rather than each do their own.
     pub bank: Arc<Mutex<Option<Arc<BankSnapshot>>>>,
+    /// The live leaderboards, one per competition watched or changed.
+    pub boards: Arc<Boards>,
 }
 
 /// What start-up found or did, for the operator.
@@ -79,6 +82,7 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
         .await
         .map_err(StartError::Secret)?;
     let state = AppState {
+        boards: Arc::new(Boards::new(store.clone())),
         store,
         keys: Arc::new(JwtKeys::new(&secret)),
         clock,
@@ -130,6 +134,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::competitions::router())
         .merge(routes::attempts::router())
         .merge(routes::admin::router())
+        .merge(routes::live::router())
+        .merge(crate::web::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -144,6 +150,20 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_sweeper, sweeper_stopped) = tokio::sync::watch::channel(false);
     let sweeper = tokio::spawn(exam::sweep_overdue_attempts(state.clone(), sweeper_stopped));
+    if let Some(url) = state.store.postgres_url() {
+        tokio::spawn(
+            state
+                .boards
+                .clone()
+                .listen_for_other_processes(url.to_owned()),
+        );
+    }
+    let boards = state.boards.clone();
+    // Websocket viewers never end by themselves: close them when shutdown begins.
+    let shutdown = async move {
+        shutdown.await;
+        boards.shut_down();
+    };
     let result = axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(shutdown)
         .await;

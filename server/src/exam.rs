@@ -109,10 +109,16 @@ pub async fn start_attempt(
             .collect(),
     };
     match state.store.create_attempt(&new).await {
-        Ok(attempt) => Ok(StartedAttempt {
-            attempt,
-            created: true,
-        }),
+        Ok(attempt) => {
+            state
+                .boards
+                .attempt_started(competition_id, participant_id)
+                .await;
+            Ok(StartedAttempt {
+                attempt,
+                created: true,
+            })
+        }
         // Two "start" taps at once: the other one created it; resume that.
         Err(e) if e.is_unique_violation() => {
             let attempts = state
@@ -221,7 +227,7 @@ pub async fn submit(
         attempt = owned_attempt(state, attempt_id, participant_id).await?;
     }
     let competition = competition(state, attempt.competition_id).await?;
-    let rank = crate::leaderboard::rank_of(state, &competition, participant_id).await?;
+    let rank = crate::leaderboard::rank_of(&state.store, competition.id, participant_id).await?;
     Ok(SubmitResult {
         score: points(attempt.score.unwrap_or(0)),
         max_score: points(attempt.max_score),
@@ -302,6 +308,16 @@ pub async fn grade_attempt(
         .await?;
     if finished {
         tracing::info!(attempt_id = attempt.id, %score, "attempt graded");
+        state
+            .boards
+            .attempt_graded(
+                attempt.competition_id,
+                attempt.participant_id,
+                i64::from(score.hundredths()),
+                (submitted_at - attempt.started_at).max(0),
+                submitted_at,
+            )
+            .await;
     }
     Ok(())
 }

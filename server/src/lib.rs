@@ -6,15 +6,19 @@
 //! - [`cli`]: the clap command tree, storage-flag resolution, exit codes.
 //! - [`bank_commands`]: `bank check`, `bank import`, `bank assemble` output.
 //! - [`app`]: `AppState`, `prepare` (store, secret, first organizer, demo), `router`, `serve`.
-//! - [`routes`]: thin HTTP handlers by area (`health`, `accounts`, `competitions`, `attempts`, `admin`).
+//! - [`routes`]: thin HTTP handlers by area (`health`, `accounts`, `competitions`, `attempts`,
+//!   `admin`, `live`: the websocket board, projector page and QR code).
 //! - [`exam`]: the competition rules in motion — start/resume, autosave, submit, grading,
 //!   the overdue sweeper, close.
-//! - [`leaderboard`]: rankings and company scores from the store.
+//! - [`board`]: live in-memory boards per competition, frames for websocket viewers,
+//!   PostgreSQL LISTEN/NOTIFY between processes.
+//! - [`leaderboard`]: rankings and company scores from the store (what boards load).
 //! - [`rules`]: pure rule functions (deadline, grace, window, ranking, company score).
 //! - [`auth`]: argon2id hashing, HS256 tokens, role extractors, login throttle.
 //! - [`identity`]: `Phone` and `CreditCode` (GB 32100-2015), parsed once.
 //! - [`store`]: sqlx `Any` over SQLite or PostgreSQL, one code path, embedded migrations.
 //! - [`error`]: `AppError`, the one error enum, and the `AppJson` extractor.
+//! - [`web`]: the embedded pages and static files.
 //! - [`clock`], [`settings`], [`demo`], [`table`].
 //!
 //! The question rules (CSV, blueprints, assembly, grading) live in `question-bank`.
@@ -24,6 +28,7 @@
 pub mod app;
 pub mod auth;
 pub mod bank_commands;
+pub mod board;
 pub mod cli;
 pub mod clock;
 pub mod demo;
@@ -36,3 +41,4 @@ pub mod rules;
 pub mod settings;
 pub mod store;
 pub mod table;
+pub mod web;

@@ -1,43 +1,15 @@
 //! Nothing acknowledged is lost: the real binary is killed with SIGKILL after acknowledged
 //! autosaves, restarted on the same store, and every answer is still there.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{
-    POSTGRES_VARIABLE, fresh_postgres_database, postgres_base_url, registration, temp_dir,
+    POSTGRES_VARIABLE, fresh_postgres_database, postgres_base_url, registration, start_server,
+    temp_dir,
 };
-
-/// The real `ecoquiz serve --demo` on a random port, its files in `data_dir`; returns the
-/// process and its address.
-fn start_server(storage: &[&str], data_dir: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecoquiz"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--demo"])
-        .args(storage)
-        .env_remove("ECOQUIZ_DATABASE_URL")
-        .env("ECOQUIZ_DATA_DIR", data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("the server prints its address before anything fails")
-            .expect("stdout is readable");
-        if let Some(address) = line.split("http://").nth(1) {
-            break format!("http://{}", address.trim());
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, address)
-}
 
 fn sigkill(child: &mut Child) {
     // SIGKILL: no shutdown hooks, no flushing; only what was committed survives.

@@ -9,4 +9,5 @@ mod durability;
 mod http_accounts;
 mod http_admin;
 mod http_exam;
+mod live;
 mod support;

@@ -3,8 +3,9 @@
 
 #![allow(dead_code)] // Each test module uses a different subset.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use ecoquiz::app::AppState;
@@ -51,6 +52,44 @@ pub fn ecoquiz(args: &[&str]) -> Run {
         stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
     }
+}
+
+/// The real `ecoquiz serve --demo` on a random port, its files in `data_dir`; returns the
+/// process and its address.
+pub fn start_server(storage: &[&str], data_dir: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecoquiz"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--demo"])
+        .args(storage)
+        .env_remove("ECOQUIZ_DATABASE_URL")
+        .env("ECOQUIZ_DATA_DIR", data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server prints its address before anything fails")
+            .expect("stdout is readable");
+        if let Some(address) = line.split("http://").nth(1) {
+            break format!("http://{}", address.trim());
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
+
+/// The resident memory of a process, in KiB (Linux).
+pub fn resident_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// The sample bank shipped in `question-bank/samples/`.
@@ -169,7 +208,41 @@ impl TestApp {
         Some(TestApp::start(Storage::DatabaseUrl(url), temp_dir(), Backend::Postgres).await)
     }
 
+    /// A second server process's worth: another server on the same database (PostgreSQL
+    /// scale-out), sharing this one's clock.
+    pub async fn second_instance(&self) -> TestApp {
+        assert_eq!(
+            self.backend,
+            Backend::Postgres,
+            "only PostgreSQL is shared by several servers"
+        );
+        let url = self
+            .state
+            .store
+            .postgres_url()
+            .expect("a PostgreSQL store")
+            .to_owned();
+        let mut second = TestApp::start_with(
+            Storage::DatabaseUrl(url),
+            temp_dir(),
+            Backend::Postgres,
+            self.clock.clone(),
+        )
+        .await;
+        second.admin_password = self.admin_password.clone();
+        second
+    }
+
     async fn start(storage: Storage, dir: tempfile::TempDir, backend: Backend) -> TestApp {
+        TestApp::start_with(storage, dir, backend, Clock::manual(ENVIRONMENT_DAY)).await
+    }
+
+    async fn start_with(
+        storage: Storage,
+        dir: tempfile::TempDir,
+        backend: Backend,
+        clock: Clock,
+    ) -> TestApp {
         let settings = Settings {
             bind: "127.0.0.1:0".parse().unwrap(),
             storage,
@@ -177,7 +250,6 @@ impl TestApp {
             jwt_secret: None,
             demo: false,
         };
-        let clock = Clock::manual(ENVIRONMENT_DAY);
         let (state, startup) = ecoquiz::app::prepare(&settings, clock.clone())
             .await
             .expect("the server prepares");
@@ -193,9 +265,8 @@ impl TestApp {
             clock,
             state,
             backend,
-            admin_password: startup
-                .initial_admin_password
-                .expect("a fresh store creates admin"),
+            // A second server on a shared database finds `admin` already there.
+            admin_password: startup.initial_admin_password.unwrap_or_default(),
             data_dir: dir,
             shutdown: Some(shutdown),
             server: Some(server),
@@ -217,6 +288,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// The `ws://` address of a path.
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws{}{path}", self.address.trim_start_matches("http"))
     }
 
     /// Moves the server's clock forward.

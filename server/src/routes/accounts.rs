@@ -105,6 +105,7 @@ async fn register(
         }
         Err(e) => return Err(e.into()),
     };
+    state.boards.participant_registered().await;
     let token = state
         .keys
         .issue(Role::Participant, participant.id, state.clock.now());

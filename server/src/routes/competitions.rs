@@ -2,7 +2,8 @@
 //! (or resuming) an attempt.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use crate::auth::CurrentParticipant;
 use crate::clock::rfc3339;
 use crate::error::AppError;
 use crate::exam::{self, AttemptView};
-use crate::leaderboard::{self, DEFAULT_TOP, Leaderboard, MAX_TOP};
+use crate::leaderboard::{DEFAULT_TOP, MAX_TOP};
 use crate::rules::{CompanyScoreRule, WindowState, window_state};
 use crate::store::competitions::Competition;
 
@@ -99,16 +100,20 @@ pub fn parse_top(top: Option<&str>) -> Result<usize, AppError> {
     }
 }
 
+/// The live board's current frame: the same JSON a websocket viewer gets for this `top`.
 async fn board(
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
     AppQuery(query): AppQuery<BoardQuery>,
-) -> Result<Json<Leaderboard>, AppError> {
+) -> Result<Response, AppError> {
     let top = parse_top(query.top.as_deref())?;
-    let competition = exam::competition(&state, id).await?;
-    Ok(Json(
-        leaderboard::leaderboard(&state, &competition, top).await?,
-    ))
+    let board = super::live::board_of(&state, id).await?;
+    let json = board.frame().json(top);
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        json.as_str().to_owned(),
+    )
+        .into_response())
 }
 
 /// 201 with a new paper, or 200 resuming the attempt in progress.

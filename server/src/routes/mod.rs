@@ -6,6 +6,7 @@ pub mod admin;
 pub mod attempts;
 pub mod competitions;
 pub mod health;
+pub mod live;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 

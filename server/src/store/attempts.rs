@@ -392,3 +392,16 @@ impl Store {
         Ok(Some((kind, count)))
     }
 }
+
+impl Store {
+    /// Participants who started at least one attempt at the competition.
+    pub async fn started_participants(&self, competition_id: i64) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT DISTINCT participant_id FROM attempts WHERE competition_id = $1",
+        )
+        .bind(competition_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+}

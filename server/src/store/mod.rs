@@ -27,6 +27,16 @@ use sqlx::{AnyPool, Executor};
 
 use crate::settings::Storage;
 
+/// A text that never prints (the database URL may hold a password).
+#[derive(Clone)]
+struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -74,6 +84,8 @@ pub struct Store {
     /// Reads. For PostgreSQL the same pool as `writer`.
     reader: AnyPool,
     backend: Backend,
+    /// The PostgreSQL URL, for the board listener's own connection. Never printed.
+    postgres_url: Option<Secret>,
 }
 
 impl Store {
@@ -93,6 +105,21 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The PostgreSQL URL when the store is PostgreSQL.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_ref().map(|url| url.0.as_str())
+    }
+
+    /// `pg_notify(channel, payload)`: tells every process listening (PostgreSQL only).
+    pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     pub(crate) fn writer(&self) -> &AnyPool {
@@ -141,6 +168,7 @@ async fn open_sqlite(dir: &Path) -> Result<Store, StoreError> {
         writer,
         reader,
         backend: Backend::Sqlite,
+        postgres_url: None,
     })
 }
 
@@ -155,6 +183,7 @@ async fn open_postgres(url: &str) -> Result<Store, StoreError> {
         writer: pool.clone(),
         reader: pool,
         backend: Backend::Postgres,
+        postgres_url: Some(Secret(url.to_owned())),
     })
 }
 
