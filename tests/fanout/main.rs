@@ -1,0 +1,2 @@
+//! Fan-out benchmark (stub; being written).
+fn main() {}
