@@ -4,6 +4,7 @@
 //!
 //! One test binary (faster to link than one per file); each module is a user-facing area.
 
+mod browser;
 mod cli_bank;
 mod durability;
 mod http_accounts;

@@ -45,10 +45,12 @@ function tick() {
   }
   const left = Math.max(0, Math.floor((target - now) / 1000));
   setText($("countdown-label"), now >= closesAt ? "竞赛已结束" : label);
-  const h = Math.floor(left / 3600);
+  const days = Math.floor(left / 86400);
+  const h = Math.floor((left % 86400) / 3600);
   const m = Math.floor((left % 3600) / 60);
   const s = left % 60;
-  setText($("countdown"), `${pad(h)}:${pad(m)}:${pad(s)}`);
+  const clock = `${pad(h)}:${pad(m)}:${pad(s)}`;
+  setText($("countdown"), days > 0 ? `${days}天 ${clock}` : clock);
 }
 
 function formatDuration(seconds) {
