@@ -12,6 +12,7 @@ use tokio::sync::Mutex;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{JwtKeys, LoginThrottle, PasswordHasher};
+use crate::autosave::{AttemptFactsCache, AutosaveWriter};
 use crate::board::Boards;
 use crate::clock::Clock;
 use crate::settings::{Settings, Storage};
@@ -38,6 +39,10 @@ pub struct AppState {
     pub bank: Arc<Mutex<Option<Arc<BankSnapshot>>>>,
     /// The live leaderboards, one per competition watched or changed.
     pub boards: Arc<Boards>,
+    /// What autosaves are checked against, per attempt, kept in memory.
+    pub attempt_facts: Arc<AttemptFactsCache>,
+    /// Group commit for autosaves.
+    pub autosave: AutosaveWriter,
 }
 
 /// What start-up found or did, for the operator.
@@ -83,6 +88,8 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
         .map_err(StartError::Secret)?;
     let state = AppState {
         boards: Arc::new(Boards::new(store.clone())),
+        attempt_facts: Arc::new(AttemptFactsCache::default()),
+        autosave: AutosaveWriter::start(store.clone()),
         store,
         keys: Arc::new(JwtKeys::new(&secret)),
         clock,

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::clock::{Millis, rfc3339};
 use crate::error::AppError;
 use crate::rules::{ANSWER_GRACE_MS, WindowState, deadline, window_state, within_grace};
-use crate::store::attempts::{Attempt, FinalGrade, NewAttempt, PaperEntry};
+use crate::store::attempts::{AnswerToSave, Attempt, FinalGrade, NewAttempt, PaperEntry};
 use crate::store::bank::BankSnapshot;
 use crate::store::competitions::Competition;
 
@@ -164,7 +164,8 @@ pub async fn owned_attempt(
         .ok_or_else(|| AppError::not_found("答卷"))
 }
 
-/// Autosaves one answer. Keys are the participant's (shuffled) option keys.
+/// Autosaves one answer. Keys are the participant's (shuffled) option keys. Checked against
+/// the attempt's cached facts; the store checks that it is still in progress as it writes.
 pub async fn save_answer(
     state: &AppState,
     attempt_id: i64,
@@ -172,21 +173,22 @@ pub async fn save_answer(
     no: i64,
     keys: &[String],
 ) -> Result<(), AppError> {
-    let attempt = owned_attempt(state, attempt_id, participant_id).await?;
-    if attempt.is_submitted() {
-        return Err(AppError::conflict("submitted", "试卷已提交,不能再修改答案"));
-    }
+    let facts = state
+        .attempt_facts
+        .get(&state.store, attempt_id)
+        .await?
+        .filter(|facts| facts.participant_id == participant_id)
+        .ok_or_else(|| AppError::not_found("答卷"))?;
     let now = state.clock.now();
-    if !within_grace(now, attempt.deadline) {
+    if !within_grace(now, facts.deadline) {
         return Err(AppError::conflict(
             "deadline_passed",
             "作答时间已到,答案未保存",
         ));
     }
-    let (kind, option_count) = state
-        .store
-        .paper_question_shape(attempt_id, no)
-        .await?
+    let &(kind, option_count) = usize::try_from(no - 1)
+        .ok()
+        .and_then(|index| facts.shapes.get(index))
         .ok_or_else(|| AppError::NotFound(format!("第 {no} 题不存在")))?;
     let choice = Choice::from_keys(kind, option_count, keys).map_err(|_| {
         let valid: Vec<&str> = (0..option_count).map(|i| option_key(kind, i)).collect();
@@ -198,10 +200,17 @@ pub async fn save_answer(
             format!("{}只能选一个答案", kind.label()),
         ));
     }
-    if !state.store.save_answer(attempt_id, no, choice, now).await? {
-        return Err(AppError::conflict("submitted", "试卷已提交,不能再修改答案"));
+    let answer = AnswerToSave {
+        attempt_id,
+        no,
+        choice,
+        saved_at: now,
+    };
+    match state.autosave.save(answer).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AppError::conflict("submitted", "试卷已提交,不能再修改答案")),
+        Err(message) => Err(AppError::Internal(format!("autosave failed: {message}"))),
     }
-    Ok(())
 }
 
 /// The result of a submitted attempt.

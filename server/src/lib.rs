@@ -14,6 +14,7 @@
 //!   PostgreSQL LISTEN/NOTIFY between processes.
 //! - [`leaderboard`]: rankings and company scores from the store (what boards load).
 //! - [`rules`]: pure rule functions (deadline, grace, window, ranking, company score).
+//! - [`autosave`]: the autosave path: cached attempt facts and group commit.
 //! - [`auth`]: argon2id hashing, HS256 tokens, role extractors, login throttle.
 //! - [`identity`]: `Phone` and `CreditCode` (GB 32100-2015), parsed once.
 //! - [`store`]: sqlx `Any` over SQLite or PostgreSQL, one code path, embedded migrations.
@@ -27,6 +28,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod autosave;
 pub mod bank_commands;
 pub mod board;
 pub mod cli;

@@ -56,6 +56,16 @@ pub struct NewAttempt {
     pub paper: Vec<PaperEntry>,
 }
 
+/// One autosaved answer on its way to the store.
+#[derive(Clone, Copy, Debug)]
+pub struct AnswerToSave {
+    pub attempt_id: i64,
+    pub no: i64,
+    /// In the participant's option order.
+    pub choice: Choice,
+    pub saved_at: Millis,
+}
+
 /// The grade written when an attempt is submitted.
 #[derive(Clone, Copy, Debug)]
 pub struct FinalGrade {
@@ -231,37 +241,79 @@ impl Store {
             .collect())
     }
 
-    /// Saves (or replaces) one answer while the attempt is in progress. Returns false when
-    /// the attempt was already submitted, in which case nothing is written.
+    /// Saves (or replaces) a batch of answers in one transaction, for attempts still in
+    /// progress; returns, per answer, whether it was saved (false: that attempt was already
+    /// submitted, and nothing of it was written).
     ///
-    /// The no-op UPDATE locks the attempt's row (PostgreSQL) for the transaction, so a save
-    /// and a grading of the same attempt never interleave: either the save commits first and
-    /// the grading sees it, or the grading commits first and the save is refused. SQLite's
-    /// single writer serializes them anyway.
-    pub async fn save_answer(
-        &self,
-        attempt_id: i64,
-        no: i64,
-        choice: Choice,
-        now: Millis,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.writer().begin().await?;
-        if !lock_if_in_progress(&mut tx, attempt_id).await? {
-            tx.rollback().await?;
-            return Ok(false);
+    /// The UPDATE locks the attempts' rows (PostgreSQL) for the transaction, so saves and the
+    /// grading of an attempt never interleave: either the save commits first and the grading
+    /// sees it, or the grading commits first and the save is refused. SQLite's single writer
+    /// serializes them anyway.
+    pub async fn save_answers(&self, answers: &[AnswerToSave]) -> Result<Vec<bool>, StoreError> {
+        if answers.is_empty() {
+            return Ok(Vec::new());
         }
-        sqlx::query(
-            "INSERT INTO answers (attempt_id, no, choice, saved_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (attempt_id, no) DO UPDATE SET choice = excluded.choice, saved_at = excluded.saved_at",
-        )
-        .bind(attempt_id)
-        .bind(no)
-        .bind(i64::from(choice.bits()))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let mut ids: Vec<i64> = answers.iter().map(|a| a.attempt_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut tx = self.writer().begin().await?;
+        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+        let lock_sql = format!(
+            "UPDATE attempts SET status = $1 WHERE status = $2 AND id IN ({}) RETURNING id",
+            placeholders.join(", ")
+        );
+        let mut lock = sqlx::query_as::<_, (i64,)>(&lock_sql)
+            .bind(IN_PROGRESS)
+            .bind(IN_PROGRESS);
+        for id in &ids {
+            lock = lock.bind(*id);
+        }
+        let open: std::collections::HashSet<i64> = lock
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+        // The last answer to a question wins; PostgreSQL refuses to upsert one row twice in
+        // a statement, so earlier ones in the batch are left out.
+        let mut latest: std::collections::HashMap<(i64, i64), &AnswerToSave> =
+            std::collections::HashMap::new();
+        for answer in answers.iter().filter(|a| open.contains(&a.attempt_id)) {
+            latest.insert((answer.attempt_id, answer.no), answer);
+        }
+        let rows: Vec<&AnswerToSave> = latest.into_values().collect();
+        for chunk in rows.chunks(200) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(${}, ${}, ${}, ${})",
+                        4 * i + 1,
+                        4 * i + 2,
+                        4 * i + 3,
+                        4 * i + 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO answers (attempt_id, no, choice, saved_at) VALUES {} \
+                 ON CONFLICT (attempt_id, no) DO UPDATE SET choice = excluded.choice, saved_at = excluded.saved_at",
+                values.join(", ")
+            );
+            let mut insert = sqlx::query(&sql);
+            for answer in chunk {
+                insert = insert
+                    .bind(answer.attempt_id)
+                    .bind(answer.no)
+                    .bind(i64::from(answer.choice.bits()))
+                    .bind(answer.saved_at);
+            }
+            insert.execute(&mut *tx).await?;
+        }
         tx.commit().await?;
-        Ok(true)
+        Ok(answers
+            .iter()
+            .map(|a| open.contains(&a.attempt_id))
+            .collect())
     }
 
     /// Grades an attempt in one transaction: locks it while in progress, reads its saved
@@ -363,33 +415,32 @@ impl Store {
 }
 
 impl Store {
-    /// The kind and option count of question `no` of an attempt's paper, to check a
-    /// response's keys without loading the whole paper.
-    pub async fn paper_question_shape(
+    /// The kind and option count of every question of an attempt's paper, in order: what
+    /// checking a response needs, without loading the questions.
+    pub async fn paper_shapes(
         &self,
         attempt_id: i64,
-        no: i64,
-    ) -> Result<Option<(question_bank::Kind, usize)>, StoreError> {
-        let row: Option<(String, String)> = sqlx::query_as(
+    ) -> Result<Vec<(question_bank::Kind, usize)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT v.kind, v.options FROM attempt_questions aq JOIN question_versions v \
              ON v.question_id = aq.question_id AND v.version = aq.version \
-             WHERE aq.attempt_id = $1 AND aq.no = $2",
+             WHERE aq.attempt_id = $1 ORDER BY aq.no",
         )
         .bind(attempt_id)
-        .bind(no)
-        .fetch_optional(self.reader())
+        .fetch_all(self.reader())
         .await?;
-        let Some((kind, options)) = row else {
-            return Ok(None);
-        };
-        let kind =
-            question_bank::Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt("kind".into()))?;
-        let options: Vec<String> = super::from_json(&options, "question options")?;
-        let count = match kind {
-            question_bank::Kind::Judge => 2,
-            _ => options.len(),
-        };
-        Ok(Some((kind, count)))
+        rows.into_iter()
+            .map(|(kind, options)| {
+                let kind = question_bank::Kind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt("kind".into()))?;
+                let options: Vec<String> = super::from_json(&options, "question options")?;
+                let count = match kind {
+                    question_bank::Kind::Judge => 2,
+                    _ => options.len(),
+                };
+                Ok((kind, count))
+            })
+            .collect()
     }
 }
 

@@ -1,0 +1,129 @@
+//! The autosave path, built for a venue of phones answering at once:
+//!
+//! - `AttemptFacts`: what checking an autosave needs and never changes (owner, deadline, each
+//!   question's kind and option count), read from the store once per attempt and kept in
+//!   memory. Whether the attempt is still in progress is *not* cached: the store checks it
+//!   inside the write.
+//! - `AutosaveWriter`: group commit. Autosaves queue to one task that writes everything
+//!   waiting in one transaction (`Store::save_answers`), then answers each request. Under load
+//!   a single commit carries many answers; alone, an answer is written at once. A request is
+//!   answered only after its transaction committed, so nothing acknowledged is lost.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use question_bank::Kind;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::attempts::AnswerToSave;
+use crate::store::{Store, StoreError};
+
+/// Most answers one transaction carries.
+const MAX_BATCH: usize = 256;
+/// Attempts whose facts are kept; past this the cache starts over (facts reload on demand).
+const MAX_CACHED_ATTEMPTS: usize = 200_000;
+
+/// The unchanging facts of an attempt that an autosave is checked against.
+#[derive(Debug)]
+pub struct AttemptFacts {
+    pub participant_id: i64,
+    pub deadline: i64,
+    /// `shapes[no - 1]`: the question's kind and how many options it has.
+    pub shapes: Vec<(Kind, usize)>,
+}
+
+/// Attempt facts by attempt id.
+#[derive(Debug, Default)]
+pub struct AttemptFactsCache {
+    /// A std Mutex: held for a lookup or an insert, never across an await.
+    facts: Mutex<HashMap<i64, Arc<AttemptFacts>>>,
+}
+
+impl AttemptFactsCache {
+    /// The attempt's facts, from memory or the store; `None` when there is no such attempt.
+    pub async fn get(
+        &self,
+        store: &Store,
+        attempt_id: i64,
+    ) -> Result<Option<Arc<AttemptFacts>>, StoreError> {
+        if let Some(facts) = self
+            .facts
+            .lock()
+            .expect("the lock is never poisoned")
+            .get(&attempt_id)
+        {
+            return Ok(Some(facts.clone()));
+        }
+        let Some(attempt) = store.attempt(attempt_id).await? else {
+            return Ok(None);
+        };
+        let facts = Arc::new(AttemptFacts {
+            participant_id: attempt.participant_id,
+            deadline: attempt.deadline,
+            shapes: store.paper_shapes(attempt_id).await?,
+        });
+        let mut cached = self.facts.lock().expect("the lock is never poisoned");
+        if cached.len() >= MAX_CACHED_ATTEMPTS {
+            cached.clear();
+        }
+        cached.insert(attempt_id, facts.clone());
+        Ok(Some(facts))
+    }
+}
+
+struct Pending {
+    answer: AnswerToSave,
+    saved: oneshot::Sender<Result<bool, String>>,
+}
+
+/// The queue of autosaves waiting for the next group commit.
+#[derive(Clone, Debug)]
+pub struct AutosaveWriter {
+    queue: mpsc::UnboundedSender<Pending>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("answer", &self.answer)
+            .finish()
+    }
+}
+
+impl AutosaveWriter {
+    /// Starts the writer task; it ends when every `AutosaveWriter` is dropped.
+    pub fn start(store: Store) -> AutosaveWriter {
+        let (queue, mut waiting) = mpsc::unbounded_channel::<Pending>();
+        tokio::spawn(async move {
+            let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+            while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                let answers: Vec<AnswerToSave> = batch.iter().map(|p| p.answer).collect();
+                match store.save_answers(&answers).await {
+                    Ok(saved) => {
+                        for (pending, saved) in batch.drain(..).zip(saved) {
+                            let _ = pending.saved.send(Ok(saved));
+                        }
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        for pending in batch.drain(..) {
+                            let _ = pending.saved.send(Err(message.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        AutosaveWriter { queue }
+    }
+
+    /// Saves one answer with the next group commit; `Ok(false)` when the attempt was
+    /// already submitted (nothing written). Returns once the commit is durable.
+    pub async fn save(&self, answer: AnswerToSave) -> Result<bool, String> {
+        let (saved, done) = oneshot::channel();
+        self.queue
+            .send(Pending { answer, saved })
+            .map_err(|_| "the autosave writer has stopped".to_owned())?;
+        done.await
+            .map_err(|_| "the autosave writer has stopped".to_owned())?
+    }
+}
