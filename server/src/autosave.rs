@@ -40,6 +40,17 @@ pub struct AttemptFactsCache {
 }
 
 impl AttemptFactsCache {
+    /// Remembers an attempt's facts (e.g. of one just created).
+    pub fn insert(&self, attempt_id: i64, facts: AttemptFacts) -> Arc<AttemptFacts> {
+        let facts = Arc::new(facts);
+        let mut cached = self.facts.lock().expect("the lock is never poisoned");
+        if cached.len() >= MAX_CACHED_ATTEMPTS {
+            cached.clear();
+        }
+        cached.insert(attempt_id, facts.clone());
+        facts
+    }
+
     /// The attempt's facts, from memory or the store; `None` when there is no such attempt.
     pub async fn get(
         &self,
@@ -57,17 +68,12 @@ impl AttemptFactsCache {
         let Some(attempt) = store.attempt(attempt_id).await? else {
             return Ok(None);
         };
-        let facts = Arc::new(AttemptFacts {
+        let facts = AttemptFacts {
             participant_id: attempt.participant_id,
             deadline: attempt.deadline,
             shapes: store.paper_shapes(attempt_id).await?,
-        });
-        let mut cached = self.facts.lock().expect("the lock is never poisoned");
-        if cached.len() >= MAX_CACHED_ATTEMPTS {
-            cached.clear();
-        }
-        cached.insert(attempt_id, facts.clone());
-        Ok(Some(facts))
+        };
+        Ok(Some(self.insert(attempt_id, facts)))
     }
 }
 

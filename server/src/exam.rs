@@ -11,6 +11,7 @@ use question_bank::{
 use serde::Serialize;
 
 use crate::app::AppState;
+use crate::autosave::AttemptFacts;
 use crate::clock::{Millis, rfc3339};
 use crate::error::AppError;
 use crate::rules::{ANSWER_GRACE_MS, WindowState, deadline, window_state, within_grace};
@@ -25,6 +26,8 @@ pub struct StartedAttempt {
     pub attempt: Attempt,
     /// False when an attempt in progress was resumed.
     pub created: bool,
+    /// For a new attempt, its view built from what was just drawn (nothing to re-read).
+    pub view: Option<AttemptView>,
 }
 
 /// The competition, or 404.
@@ -66,6 +69,7 @@ pub async fn start_attempt(
             return Ok(StartedAttempt {
                 attempt: current.clone(),
                 created: false,
+                view: None,
             });
         }
         grade_attempt(state, current, current.deadline).await?;
@@ -114,9 +118,45 @@ pub async fn start_attempt(
                 .boards
                 .attempt_started(competition_id, participant_id)
                 .await;
+            // The paper was just drawn from the snapshot: answer from memory, and prime the
+            // facts autosaves are checked against.
+            let questions: Vec<(&PaperEntry, &Question)> = new
+                .paper
+                .iter()
+                .zip(&paper.questions)
+                .map(|(entry, drawn)| (entry, snapshot.bank.question(drawn.bank_index)))
+                .collect();
+            state.attempt_facts.insert(
+                attempt.id,
+                AttemptFacts {
+                    participant_id,
+                    deadline: attempt.deadline,
+                    shapes: questions
+                        .iter()
+                        .map(|(_, q)| (q.kind(), q.option_count()))
+                        .collect(),
+                },
+            );
+            let view = AttemptView {
+                attempt_id: attempt.id,
+                competition_id,
+                status: "in_progress",
+                deadline: rfc3339(attempt.deadline),
+                server_time: rfc3339(now),
+                questions: questions
+                    .iter()
+                    .map(|(entry, q)| question_view(entry, q, false))
+                    .collect(),
+                answers: BTreeMap::new(),
+                max_score: points(attempt.max_score),
+                score: None,
+                correct_count: None,
+                submitted_at: None,
+            };
             Ok(StartedAttempt {
                 attempt,
                 created: true,
+                view: Some(view),
             })
         }
         // Two "start" taps at once: the other one created it; resume that.
@@ -132,6 +172,7 @@ pub async fn start_attempt(
             Ok(StartedAttempt {
                 attempt,
                 created: false,
+                view: None,
             })
         }
         Err(e) => Err(e.into()),

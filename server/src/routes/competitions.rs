@@ -123,11 +123,14 @@ async fn start(
     AppPath(id): AppPath<i64>,
 ) -> Result<(StatusCode, Json<AttemptView>), AppError> {
     let started = exam::start_attempt(&state, id, participant_id).await?;
-    let view = exam::attempt_view(&state, started.attempt.id, participant_id).await?;
     let status = if started.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
+    };
+    let view = match started.view {
+        Some(view) => view,
+        None => exam::attempt_view(&state, started.attempt.id, participant_id).await?,
     };
     Ok((status, Json(view)))
 }
