@@ -170,6 +170,13 @@ impl Board {
             .frame()
     }
 
+    /// A participant's rank among individuals, once they have a graded attempt.
+    pub fn rank_of(&self, participant_id: i64) -> Option<u32> {
+        let state = self.state.lock().expect("the lock is never poisoned");
+        let target = state.best.get(&participant_id)?;
+        Some(rules::rank_among(state.best.values(), target))
+    }
+
     fn update(&self, change: impl FnOnce(&mut BoardState)) {
         let mut state = self.state.lock().expect("the lock is never poisoned");
         change(&mut state);

@@ -276,8 +276,20 @@ pub async fn submit(
         grade_attempt(state, &attempt, submitted_at).await?;
         attempt = owned_attempt(state, attempt_id, participant_id).await?;
     }
-    let competition = competition(state, attempt.competition_id).await?;
-    let rank = crate::leaderboard::rank_of(&state.store, competition.id, participant_id).await?;
+    // The live board already holds the graded attempt: rank from memory. Should another
+    // request still be applying it, ask the store.
+    let board = state
+        .boards
+        .board(attempt.competition_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("竞赛"))?;
+    let rank = match board.rank_of(participant_id) {
+        Some(rank) => Some(rank),
+        None => {
+            crate::leaderboard::rank_of(&state.store, attempt.competition_id, participant_id)
+                .await?
+        }
+    };
     Ok(SubmitResult {
         score: points(attempt.score.unwrap_or(0)),
         max_score: points(attempt.max_score),

@@ -67,6 +67,16 @@ pub fn better(a: IndividualResult, b: IndividualResult) -> IndividualResult {
     }
 }
 
+/// The rank `target` has among `results` (1 + how many rank strictly higher), without
+/// sorting: what a submit's reply needs.
+pub fn rank_among<'r>(
+    results: impl IntoIterator<Item = &'r IndividualResult>,
+    target: &IndividualResult,
+) -> u32 {
+    let key = ranking_key(target);
+    1 + results.into_iter().filter(|r| ranking_key(r) < key).count() as u32
+}
+
 /// Individuals in ranking order with their ranks; equal keys share a rank ("1, 1, 3").
 pub fn rank_individuals(mut results: Vec<IndividualResult>) -> Vec<(u32, IndividualResult)> {
     results.sort_by(|a, b| {
@@ -281,6 +291,25 @@ mod tests {
             .map(|(rank, r)| (*rank, r.participant_id))
             .collect();
         assert_eq!(order, [(1, 2), (2, 3), (3, 4), (3, 5), (5, 1)]);
+    }
+
+    #[test]
+    fn a_rank_counted_without_sorting_matches_the_sorted_ranking() {
+        let results = vec![
+            result(1, "甲", 80, 600, 50),
+            result(2, "乙", 90, 900, 90),
+            result(3, "丙", 80, 500, 70),
+            result(4, "丁", 80, 600, 40),
+            result(5, "戊", 80, 600, 40),
+        ];
+        for (rank, r) in rank_individuals(results.clone()) {
+            assert_eq!(
+                rank_among(&results, &r),
+                rank,
+                "participant {}",
+                r.participant_id
+            );
+        }
     }
 
     #[test]
