@@ -6,9 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::{Value, json};
-
-use crate::support::{registration, start_server, temp_dir};
+use crate::support::{BinaryClient, start_server, temp_dir};
 
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("CHROMIUM")
@@ -63,36 +61,16 @@ async fn the_projector_shows_a_script_like_name_as_text_in_a_real_browser() {
     let dir = temp_dir();
     let data_dir = dir.path().join("data").to_str().unwrap().to_owned();
     let (mut server, address) = start_server(&["--data-dir", &data_dir], &data_dir);
-    let client = reqwest::Client::new();
+    let participant = BinaryClient::new(&address);
     let hostile_name = "<img src=x onerror=alert(1)>";
     let hostile_company = "<script>alert(2)</script>化工有限公司";
-    let registered: Value = client
-        .post(format!("{address}/api/auth/register"))
-        .json(&registration(hostile_name, "13500000001", hostile_company))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = registered["token"].as_str().expect("registered").to_owned();
-    let paper: Value = client
-        .post(format!("{address}/api/competitions/1/attempts"))
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let attempt = paper["attempt_id"].as_i64().unwrap();
-    client
-        .post(format!("{address}/api/attempts/{attempt}/submit"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let token = participant
+        .register(hostile_name, "13500000001", hostile_company)
+        .await;
+    let paper = participant.start(&token, 1).await;
+    participant
+        .submit(&token, paper["attempt_id"].as_i64().unwrap())
+        .await;
 
     let page = format!("{address}/screen/1");
     let dom = headless(&chromium, &dir.path().join("profile-dom"))

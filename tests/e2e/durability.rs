@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{
-    POSTGRES_VARIABLE, fresh_postgres_database, postgres_base_url, registration, start_server,
+    BinaryClient, POSTGRES_VARIABLE, fresh_postgres_database, postgres_base_url, start_server,
     temp_dir,
 };
 
@@ -28,38 +28,14 @@ fn kill_9(pid: i32) -> i32 {
 }
 
 async fn twenty_acknowledged_autosaves_survive_a_sigkill(storage: &[&str], data_dir: &str) {
-    let client = reqwest::Client::new();
     let (mut server, address) = start_server(storage, data_dir);
-    let registered: Value = client
-        .post(format!("{address}/api/auth/register"))
-        .json(&registration("王五", "13700000001", "清水污水处理有限公司"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = registered["token"].as_str().expect("registered").to_owned();
-    let competitions: Value = client
-        .get(format!("{address}/api/competitions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let competition = competitions[0]["id"]
-        .as_i64()
-        .expect("the demo competition");
-    let paper: Value = client
-        .post(format!("{address}/api/competitions/{competition}/attempts"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let participant = BinaryClient::new(&address);
+    let client = &participant.http;
+    let token = participant
+        .register("王五", "13700000001", "清水污水处理有限公司")
+        .await;
+    let competition = participant.first_competition().await;
+    let paper = participant.start(&token, competition).await;
     let attempt = paper["attempt_id"].as_i64().unwrap();
     let mut acknowledged = serde_json::Map::new();
     for question in paper["questions"].as_array().unwrap().iter().take(20) {

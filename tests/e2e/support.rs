@@ -82,6 +82,73 @@ pub fn start_server(storage: &[&str], data_dir: &str) -> (Child, String) {
     (child, address)
 }
 
+/// A participant's client of a server started with `start_server`.
+pub struct BinaryClient {
+    pub address: String,
+    pub http: reqwest::Client,
+}
+
+impl BinaryClient {
+    pub fn new(address: &str) -> BinaryClient {
+        BinaryClient {
+            address: address.to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn json(&self, request: reqwest::RequestBuilder) -> Value {
+        request
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
+    /// Registers and returns the token.
+    pub async fn register(&self, name: &str, phone: &str, company: &str) -> String {
+        let registered = self
+            .json(
+                self.http
+                    .post(format!("{}/api/auth/register", self.address))
+                    .json(&registration(name, phone, company)),
+            )
+            .await;
+        registered["token"].as_str().expect("registered").to_owned()
+    }
+
+    /// The first competition listed (the demo's).
+    pub async fn first_competition(&self) -> i64 {
+        let competitions = self
+            .json(self.http.get(format!("{}/api/competitions", self.address)))
+            .await;
+        competitions[0]["id"].as_i64().expect("a competition")
+    }
+
+    /// Starts (or resumes) an attempt and returns the paper.
+    pub async fn start(&self, token: &str, competition: i64) -> Value {
+        self.json(
+            self.http
+                .post(format!(
+                    "{}/api/competitions/{competition}/attempts",
+                    self.address
+                ))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    pub async fn submit(&self, token: &str, attempt: i64) -> Value {
+        self.json(
+            self.http
+                .post(format!("{}/api/attempts/{attempt}/submit", self.address))
+                .bearer_auth(token),
+        )
+        .await
+    }
+}
+
 /// The resident memory of a process, in KiB (Linux).
 pub fn resident_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
