@@ -13,6 +13,24 @@
 //! - [`grading`]: [`grade_answer`] and [`grade_paper`].
 //! - [`points`]: [`Points`], exact scores in hundredths.
 
+//!
+//! ```
+//! use question_bank::{Bank, Blueprint, assemble, parse_bank};
+//!
+//! let csv = "题型,题干,选项A,选项B,答案,法规\n\
+//!            单选,排污许可证的有效期为几年?,5年,3年,A,《排污许可管理条例》\n\
+//!            判断,企业可以私设暗管排放水污染物。,,,错,水污染防治法\n";
+//! let report = parse_bank(csv.as_bytes()).unwrap();
+//! assert!(report.is_valid());
+//! let bank = Bank::new(report.questions.into_iter().map(|q| q.question).collect());
+//! let blueprint = Blueprint::from_json(
+//!     r#"{"sections":[{"kind":"single","count":1,"points":2},{"kind":"judge","count":1,"points":1}]}"#,
+//! ).unwrap();
+//! let paper = assemble(&bank, &blueprint, 605).unwrap();
+//! assert_eq!(paper.max_score().to_string(), "3");
+//! assert_eq!(paper, assemble(&bank, &blueprint, 605).unwrap()); // the seed decides the paper
+//! ```
+
 #![forbid(unsafe_code)]
 
 pub mod assembly;

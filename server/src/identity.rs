@@ -37,6 +37,12 @@ impl Phone {
 
 /// The 18-character unified social credit code (统一社会信用代码, GB 32100-2015), check digit
 /// verified.
+///
+/// ```
+/// use ecoquiz::identity::CreditCode;
+/// assert!(CreditCode::parse("91440300708461136T").is_ok());
+/// assert!(CreditCode::parse("91440300708461136A").is_err()); // wrong check character
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CreditCode(String);
 
