@@ -477,6 +477,7 @@ fn check_options_and_answer(
 }
 
 /// Options like "以上都对", "上述均不正确", "全部正确" or "A和B" only make sense in place.
+/// Runs once per question at import, so it allocates nothing.
 fn refers_to_other_options(option: &str) -> bool {
     const POSITIONAL: [&str; 8] = [
         "以上",
@@ -491,18 +492,17 @@ fn refers_to_other_options(option: &str) -> bool {
     if POSITIONAL.iter().any(|p| option.contains(p)) {
         return true;
     }
-    let folded: Vec<char> = option
-        .chars()
-        .map(crate::text::fold_width)
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    folded.windows(3).any(|w| {
-        w[0].is_ascii_uppercase()
-            && w[2].is_ascii_uppercase()
-            && ('A'..='H').contains(&w[0])
-            && ('A'..='H').contains(&w[2])
-            && matches!(w[1], '和' | '与' | '、' | ',' | '及' | '或')
-    })
+    let is_letter = |c: char| ('A'..='H').contains(&c);
+    let is_joiner = |c: char| matches!(c, '和' | '与' | '、' | ',' | '及' | '或');
+    let (mut before, mut previous) = (' ', ' ');
+    for c in option.chars() {
+        let c = crate::text::fold_width(c).to_ascii_uppercase();
+        if is_letter(before) && is_joiner(previous) && is_letter(c) {
+            return true;
+        }
+        (before, previous) = (previous, c);
+    }
+    false
 }
 
 #[cfg(test)]
