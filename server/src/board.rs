@@ -327,17 +327,28 @@ impl Boards {
                 _ = board.changed.notified() => {}
                 _ = stopped.wait_for(|stopped| *stopped) => return,
             }
-            let stale = board
-                .state
-                .lock()
-                .expect("the lock is never poisoned")
-                .stale;
+            let (stale, version_before) = {
+                let state = board.state.lock().expect("the lock is never poisoned");
+                (state.stale, state.version)
+            };
             if stale {
                 match load_state(&self.store, board.competition_id).await {
                     Ok(Some(fresh)) => {
                         let mut state = board.state.lock().expect("the lock is never poisoned");
+                        // Anything that changed the board while the store was being read
+                        // (another reload request, or a local update the read may have
+                        // missed) asks for one more reload, so nothing is lost.
+                        let changed_meanwhile = state.version != version_before;
                         let version = state.version + 1;
-                        *state = BoardState { version, ..fresh };
+                        *state = BoardState {
+                            version,
+                            stale: changed_meanwhile,
+                            ..fresh
+                        };
+                        drop(state);
+                        if changed_meanwhile {
+                            board.changed.notify_one();
+                        }
                     }
                     Ok(None) => {}
                     Err(e) => {
