@@ -1120,23 +1120,10 @@ struct KeyedQuestion {
 
 /// The answer key of an attempt's paper, read from the store the way the server grades it.
 async fn answer_key(app: &TestApp, attempt: i64) -> Vec<KeyedQuestion> {
-    let paper = app
-        .state
-        .store
-        .paper(attempt)
+    app.issued_paper(attempt)
         .await
-        .expect("the issued paper");
-    let refs: Vec<_> = paper.iter().map(|entry| entry.question).collect();
-    let versions = app
-        .state
-        .store
-        .question_versions(&refs)
-        .await
-        .expect("the pinned question versions");
-    paper
         .iter()
-        .map(|entry| {
-            let question = &versions[&entry.question];
+        .map(|(entry, question)| {
             let kind = question.kind();
             let (right, wrong): (Vec<usize>, Vec<usize>) =
                 (0..entry.option_order.len()).partition(|&shown| {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use question_bank::{Choice, option_key};
+use question_bank::option_key;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -64,16 +64,12 @@ fn names(frame: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The right answer to every question of an attempt, in the participant's option keys, read
-/// from the store (a test may know what participants cannot).
+/// The right answer to every question of an attempt, in the participant's option keys.
 async fn answer_key(app: &TestApp, attempt: i64) -> Vec<(i64, Vec<&'static str>)> {
-    let paper = app.state.store.paper(attempt).await.unwrap();
-    let refs: Vec<_> = paper.iter().map(|e| e.question).collect();
-    let versions = app.state.store.question_versions(&refs).await.unwrap();
-    paper
+    app.issued_paper(attempt)
+        .await
         .iter()
-        .map(|entry| {
-            let question = &versions[&entry.question];
+        .map(|(entry, question)| {
             let shown: Vec<&'static str> = entry
                 .option_order
                 .iter()
@@ -81,7 +77,6 @@ async fn answer_key(app: &TestApp, attempt: i64) -> Vec<(i64, Vec<&'static str>)
                 .filter(|(_, original)| question.answer().contains(usize::from(**original)))
                 .map(|(shown, _)| option_key(question.kind(), shown))
                 .collect();
-            let _ = Choice::EMPTY;
             (entry.no, shown)
         })
         .collect()

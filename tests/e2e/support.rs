@@ -482,6 +482,37 @@ impl TestApp {
         body(response).await["id"].as_i64().unwrap()
     }
 
+    /// The paper an attempt was issued, with the question versions it pins, read from the
+    /// store the way the server grades it (a test may know what participants cannot).
+    pub async fn issued_paper(
+        &self,
+        attempt: i64,
+    ) -> Vec<(
+        ecoquiz::store::attempts::PaperEntry,
+        question_bank::Question,
+    )> {
+        let paper = self
+            .state
+            .store
+            .paper(attempt)
+            .await
+            .expect("the issued paper");
+        let refs: Vec<_> = paper.iter().map(|entry| entry.question).collect();
+        let mut versions = self
+            .state
+            .store
+            .question_versions(&refs)
+            .await
+            .expect("the pinned question versions");
+        paper
+            .into_iter()
+            .map(|entry| {
+                let question = versions.remove(&entry.question).expect("a pinned version");
+                (entry, question)
+            })
+            .collect()
+    }
+
     /// An app with the sample bank, an admin token and a small competition open for an hour
     /// with 30-minute attempts: (admin token, competition id).
     pub async fn with_small_competition(&self) -> (String, i64) {

@@ -43,46 +43,43 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The uploaded file: the raw body, or the `file` field of a multipart form.
-async fn uploaded_file(request: Request, state: &AppState) -> Result<Bytes, AppError> {
-    let too_large = || {
+/// Why reading an upload failed: over the CSV limit (413), or a malformed body (400).
+fn upload_error(status: StatusCode, detail: String) -> AppError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge(format!(
             "文件超过 {} MB 的上限,请拆分后分别导入",
             CSV_BODY_LIMIT / (1024 * 1024)
         ))
-    };
+    } else {
+        AppError::BadRequest(detail)
+    }
+}
+
+/// The uploaded file: the raw body, or the `file` field of a multipart form.
+async fn uploaded_file(request: Request, state: &AppState) -> Result<Bytes, AppError> {
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if !is_multipart {
-        return Bytes::from_request(request, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                AppError::BadRequest(e.body_text())
-            }
-        });
+        return Bytes::from_request(request, state)
+            .await
+            .map_err(|e| upload_error(e.status(), e.body_text()));
     }
     let mut form = Multipart::from_request(request, state)
         .await
         .map_err(|e| AppError::BadRequest(format!("表单格式有误:{}", e.body_text())))?;
-    while let Some(field) = form.next_field().await.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            AppError::BadRequest(e.body_text())
-        }
-    })? {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| upload_error(e.status(), e.body_text()))?
+    {
         if field.name() == Some("file") {
-            return field.bytes().await.map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    too_large()
-                } else {
-                    AppError::BadRequest(e.body_text())
-                }
-            });
+            return field
+                .bytes()
+                .await
+                .map_err(|e| upload_error(e.status(), e.body_text()));
         }
     }
     Err(AppError::invalid_field(

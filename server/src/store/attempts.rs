@@ -90,6 +90,13 @@ pub struct GradedAttempt {
 const ATTEMPT_COLUMNS: &str = "id, competition_id, participant_id, attempt_no, seed, started_at, deadline, \
      status, submitted_at, score, max_score, correct_count, duration_ms";
 
+/// Stored `(no, choice bits)` rows as choices.
+fn choices(rows: Vec<(i64, i64)>) -> Vec<(i64, Choice)> {
+    rows.into_iter()
+        .map(|(no, bits)| (no, Choice::from_bits(u8::try_from(bits).unwrap_or(0))))
+        .collect()
+}
+
 fn order_text(order: &[u8]) -> String {
     order
         .iter()
@@ -235,10 +242,7 @@ impl Store {
                 .bind(attempt_id)
                 .fetch_all(self.reader())
                 .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(no, bits)| (no, Choice::from_bits(u8::try_from(bits).unwrap_or(0))))
-            .collect())
+        Ok(choices(rows))
     }
 
     /// Saves (or replaces) a batch of answers in one transaction, for attempts still in
@@ -335,10 +339,7 @@ impl Store {
                 .bind(attempt_id)
                 .fetch_all(&mut *tx)
                 .await?;
-        let answers: Vec<(i64, Choice)> = rows
-            .into_iter()
-            .map(|(no, bits)| (no, Choice::from_bits(u8::try_from(bits).unwrap_or(0))))
-            .collect();
+        let answers = choices(rows);
         let grade = grade(&answers);
         sqlx::query(
             "UPDATE attempts SET status = $1, score = $2, correct_count = $3, submitted_at = $4, duration_ms = $5 \
