@@ -73,11 +73,22 @@ async fn the_projector_shows_a_script_like_name_as_text_in_a_real_browser() {
         .await;
 
     let page = format!("{address}/screen/1");
-    let dom = headless(&chromium, &dir.path().join("profile-dom"))
+    // On a busy machine the DOM can be taken before the websocket's first frame arrives
+    // (the board is still empty); look again, a bounded number of times.
+    let mut dom = String::new();
+    for attempt in 0..5 {
+        let output = headless(
+            &chromium,
+            &dir.path().join(format!("profile-dom-{attempt}")),
+        )
         .args(["--dump-dom", &page])
         .output()
         .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&dom.stdout);
+        dom = String::from_utf8_lossy(&output.stdout).into_owned();
+        if dom.contains("class=\"row") {
+            break;
+        }
+    }
     let shot = screenshots_dir().join("screen-1920x1080.png");
     let pictured = headless(&chromium, &dir.path().join("profile-shot"))
         .args([
