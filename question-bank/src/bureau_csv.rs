@@ -148,6 +148,96 @@ pub fn parse_bank(bytes: &[u8]) -> Result<ImportReport, Error> {
     Ok(report)
 }
 
+/// Any other table the bureau saves from Excel (the enterprise roster): the same encodings and
+/// delimiters as the question CSV, every non-blank row with its physical line number.
+#[derive(Debug)]
+pub struct Table {
+    pub encoding: SourceEncoding,
+    /// The first row, as written.
+    pub header: Vec<String>,
+    /// Every later row that is not blank, with its physical line (quoted newlines counted).
+    pub rows: Vec<TableRow>,
+    /// Problems with the file as a whole or with rows the CSV reader could not split
+    /// (an empty file, unbalanced quotes, a row with the wrong number of fields).
+    pub errors: Vec<RowError>,
+}
+
+#[derive(Debug)]
+pub struct TableRow {
+    pub line: u64,
+    /// Cells trimmed of surrounding spaces (including full-width ones).
+    pub cells: Vec<String>,
+}
+
+/// Reads a whole table already in memory. Fails only when the bytes are not text in a
+/// supported encoding; `what_a_row_is` names a row's content in the messages (e.g. "一家企业").
+pub fn read_table(bytes: &[u8], what_a_row_is: &str) -> Result<Table, Error> {
+    let (text, encoding) = decode(bytes)?;
+    let delimiter = detect_delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter.byte())
+        .from_reader(text.as_bytes());
+    let mut table = Table {
+        encoding,
+        header: Vec::new(),
+        rows: Vec::new(),
+        errors: Vec::new(),
+    };
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => table.header = record.iter().map(|c| trim_cell(c).to_owned()).collect(),
+        Ok(false) => {
+            table.errors.push(RowError {
+                line: 1,
+                column: None,
+                message: format!("文件是空的。第一行应是表头,从第二行起每行{what_a_row_is}"),
+            });
+            return Ok(table);
+        }
+        Err(e) => {
+            table.errors.push(csv_error(1, &e));
+            return Ok(table);
+        }
+    }
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                table.errors.push(csv_error(line, &e));
+                break;
+            }
+        }
+        let line = record.position().map_or(line, csv::Position::line);
+        if record.iter().all(|cell| trim_cell(cell).is_empty()) {
+            continue; // Excel leaves rows of bare separators below the data.
+        }
+        if record.len() != table.header.len() {
+            table.errors.push(RowError {
+                line,
+                column: None,
+                message: field_count_message(record.len(), table.header.len()),
+            });
+            continue;
+        }
+        table.rows.push(TableRow {
+            line,
+            cells: record.iter().map(|c| trim_cell(c).to_owned()).collect(),
+        });
+    }
+    if table.rows.is_empty() && table.errors.is_empty() {
+        table.errors.push(RowError {
+            line: 1,
+            column: None,
+            message: format!("文件只有表头,没有数据。请从第二行起每行{what_a_row_is}"),
+        });
+    }
+    Ok(table)
+}
+
 /// Detects UTF-8 (with or without BOM), UTF-16 with BOM, and GB18030/GBK, in that order:
 /// GBK text is almost never valid UTF-8, so trying UTF-8 first is safe.
 fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, SourceEncoding), Error> {

@@ -45,8 +45,8 @@ pub mod text;
 pub use assembly::{Bank, Paper, PaperQuestion, assemble};
 pub use blueprint::{Blueprint, BlueprintProblem, Section};
 pub use bureau_csv::{
-    DEFAULT_MAX_BYTES, Duplicate, ImportReport, ImportedQuestion, RowError, parse_bank, read_bank,
-    write_bank,
+    DEFAULT_MAX_BYTES, Duplicate, ImportReport, ImportedQuestion, RowError, SourceEncoding, Table,
+    TableRow, parse_bank, read_bank, read_table, write_bank,
 };
 pub use choice::{Choice, option_key};
 pub use grading::{Outcome, PaperGrade, grade_answer, grade_paper};

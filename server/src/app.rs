@@ -141,6 +141,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::competitions::router())
         .merge(routes::attempts::router())
         .merge(routes::admin::router())
+        .merge(routes::companies::router())
+        .merge(routes::exports::router())
         .merge(routes::live::router())
         .merge(crate::web::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -1,5 +1,6 @@
-//! `ecoquiz bank check` and `ecoquiz bank assemble`: read the files, call the domain, print a
-//! report a clerk can act on (or JSON for scripts), and choose the exit code.
+//! The work of the commands other than `serve`: `bank check/import/assemble`, `organizer add`
+//! and `export`: read the files, call the domain or the store, print a report a clerk can act
+//! on (or JSON for scripts), and choose the exit code.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -476,4 +477,93 @@ async fn open_store(storage: &Storage, err: &mut dyn Write) -> Option<Store> {
             None
         }
     }
+}
+
+/// `ecoquiz export --competition ID --by … --format … --output FILE`: writes the file next to
+/// its final name first and renames it, so a failed export never leaves half a file behind.
+pub async fn export(
+    competition_id: i64,
+    kind: crate::export::ExportKind,
+    format: crate::export::ExportFormat,
+    output: &Path,
+    storage: &Storage,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let Some(store) = open_store(storage, err).await else {
+        return Outcome::Unreadable;
+    };
+    let outcome = write_export(&store, competition_id, kind, format, output).await;
+    store.close().await;
+    match outcome {
+        Ok(rows) => {
+            let _ = writeln!(
+                out,
+                "✔ 已导出{}:{rows} 行 → {}",
+                kind.title(),
+                output.display()
+            );
+            Outcome::Success
+        }
+        Err((outcome, message)) => {
+            let _ = writeln!(err, "✘ {message}");
+            outcome
+        }
+    }
+}
+
+async fn write_export(
+    store: &Store,
+    competition_id: i64,
+    kind: crate::export::ExportKind,
+    format: crate::export::ExportFormat,
+    output: &Path,
+) -> Result<usize, (Outcome, String)> {
+    use crate::export::ExportFormat;
+    let failed = |e: &dyn std::fmt::Display| (Outcome::Unreadable, format!("导出失败:{e}"));
+    let competition = store
+        .competition(competition_id)
+        .await
+        .map_err(|e| failed(&e))?
+        .ok_or_else(|| {
+            (
+                Outcome::Invalid,
+                format!("竞赛 {competition_id} 不存在;请核对竞赛编号(后台竞赛列表中的 ID)"),
+            )
+        })?;
+    let prepared = crate::export::prepare(store, &competition, kind)
+        .await
+        .map_err(|e| failed(&e))?;
+    let rows = prepared.row_count;
+    let file_name = output
+        .file_name()
+        .ok_or_else(|| (Outcome::Invalid, format!("{} 不是文件名", output.display())))?;
+    let partial = output.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
+    let written = (|| -> Result<(), String> {
+        let mut file = std::io::BufWriter::new(File::create(&partial).map_err(|e| e.to_string())?);
+        match format {
+            ExportFormat::Csv => {
+                for chunk in prepared.csv_chunks() {
+                    file.write_all(&chunk).map_err(|e| e.to_string())?;
+                }
+            }
+            ExportFormat::Xlsx => {
+                let bytes = prepared.xlsx().map_err(|e| e.to_string())?;
+                file.write_all(&bytes).map_err(|e| e.to_string())?;
+            }
+        }
+        file.into_inner()
+            .map_err(|e| e.to_string())?
+            .sync_all()
+            .map_err(|e| e.to_string())?;
+        std::fs::rename(&partial, output).map_err(|e| e.to_string())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err((
+            Outcome::Unreadable,
+            format!("无法写入 {}:{e}", output.display()),
+        ));
+    }
+    Ok(rows)
 }

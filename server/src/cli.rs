@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bank_commands;
 use crate::clock::Clock;
+use crate::export::{ExportFormat, ExportKind};
 use crate::settings::{Secret, Settings, Storage};
 
 /// ecoquiz — 企业环保知识竞赛平台 (environmental knowledge competitions).
@@ -74,6 +75,57 @@ pub enum Command {
     /// The question bank: check a CSV file, import it, or re-derive a paper.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Export a competition's results (by company, subdistrict, participant or question) as
+    /// CSV or .xlsx: exit 0 written, 1 unknown competition, 2 the store or file failed.
+    Export {
+        /// The competition's ID (the admin console lists it).
+        #[arg(long, value_name = "ID")]
+        competition: i64,
+        /// What one row is.
+        #[arg(long, value_enum)]
+        by: ExportBy,
+        #[arg(long, value_enum)]
+        format: ExportFormatArg,
+        /// The file to write (replaced if it exists).
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ExportBy {
+    Company,
+    Subdistrict,
+    Participant,
+    Question,
+}
+
+impl From<ExportBy> for ExportKind {
+    fn from(by: ExportBy) -> ExportKind {
+        match by {
+            ExportBy::Company => ExportKind::Companies,
+            ExportBy::Subdistrict => ExportKind::Subdistricts,
+            ExportBy::Participant => ExportKind::Participants,
+            ExportBy::Question => ExportKind::Questions,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    Csv,
+    Xlsx,
+}
+
+impl From<ExportFormatArg> for ExportFormat {
+    fn from(format: ExportFormatArg) -> ExportFormat {
+        match format {
+            ExportFormatArg::Csv => ExportFormat::Csv,
+            ExportFormatArg::Xlsx => ExportFormat::Xlsx,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,6 +251,21 @@ pub fn execute(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Ou
             seed,
             json,
         }) => bank_commands::assemble(&file, &blueprint, seed, json, out, err),
+        Command::Export {
+            competition,
+            by,
+            format,
+            output,
+            storage,
+        } => runtime().block_on(bank_commands::export(
+            competition,
+            by.into(),
+            format.into(),
+            &output,
+            &storage.resolve().0,
+            out,
+            err,
+        )),
     }
 }
 

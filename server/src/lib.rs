@@ -17,6 +17,9 @@
 //! - [`autosave`]: the autosave path: cached attempt facts and group commit.
 //! - [`auth`]: argon2id hashing, HS256 tokens, role extractors, login throttle.
 //! - [`identity`]: `Phone` and `CreditCode` (GB 32100-2015), parsed once.
+//! - [`roster`]: the enterprise roster CSV (企业名录), parsed and checked.
+//! - [`export`]: the bureau's exports (by company, subdistrict, participant, question) as
+//!   CSV and .xlsx.
 //! - [`store`]: sqlx `Any` over SQLite or PostgreSQL, one code path, embedded migrations.
 //! - [`error`]: `AppError`, the one error enum, and the `AppJson` extractor.
 //! - [`web`]: the embedded pages and static files.
@@ -36,8 +39,10 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod exam;
+pub mod export;
 pub mod identity;
 pub mod leaderboard;
+pub mod roster;
 pub mod routes;
 pub mod rules;
 pub mod settings;

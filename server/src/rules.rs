@@ -58,6 +58,11 @@ fn ranking_key(r: &IndividualResult) -> (std::cmp::Reverse<Points>, i64, Millis)
     (std::cmp::Reverse(r.score), r.duration_ms, r.submitted_at)
 }
 
+/// The ranking order of two results (`Less`: `a` ranks higher).
+pub fn compare_results(a: &IndividualResult, b: &IndividualResult) -> std::cmp::Ordering {
+    ranking_key(a).cmp(&ranking_key(b))
+}
+
 /// A participant's best attempt among several: the one that ranks highest.
 pub fn better(a: IndividualResult, b: IndividualResult) -> IndividualResult {
     if ranking_key(&b) < ranking_key(&a) {

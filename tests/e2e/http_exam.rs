@@ -9,12 +9,15 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ecoquiz::clock::{Millis, parse_rfc3339, rfc3339};
-use question_bank::{Kind, option_key};
+use question_bank::Kind;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, body, small_blueprint};
+use crate::support::{
+    KeyedQuestion, TestApp, answer_key, body, fill, perfect_sheet, save, show, small_blueprint,
+    start, start_paper, submit,
+};
 
 on_both_backends!(
     a_participant_takes_a_paper_and_gets_a_graded_rank,
@@ -1102,52 +1105,6 @@ async fn the_leaderboard_refuses_a_bad_top_and_clamps_a_large_one(app: TestApp) 
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// Question number → the option keys a participant sends.
-type Sheet = BTreeMap<i64, Vec<&'static str>>;
-
-/// One question of an issued paper as the store knows it, answer key included: what the
-/// tests need to build answer sheets, and what participants must not see before the close.
-struct KeyedQuestion {
-    no: i64,
-    kind: Kind,
-    points: f64,
-    /// The correct keys, in the participant's option order.
-    key: Vec<&'static str>,
-    /// A key that is not part of the answer.
-    wrong: &'static str,
-    explanation: Option<String>,
-}
-
-/// The answer key of an attempt's paper, read from the store the way the server grades it.
-async fn answer_key(app: &TestApp, attempt: i64) -> Vec<KeyedQuestion> {
-    app.issued_paper(attempt)
-        .await
-        .iter()
-        .map(|(entry, question)| {
-            let kind = question.kind();
-            let (right, wrong): (Vec<usize>, Vec<usize>) =
-                (0..entry.option_order.len()).partition(|&shown| {
-                    question
-                        .answer()
-                        .contains(usize::from(entry.option_order[shown]))
-                });
-            KeyedQuestion {
-                no: entry.no,
-                kind,
-                points: entry.points as f64 / 100.0,
-                key: right.iter().map(|&i| option_key(kind, i)).collect(),
-                wrong: option_key(kind, wrong[0]),
-                explanation: question.explanation().map(str::to_owned),
-            }
-        })
-        .collect()
-}
-
-/// Every question answered with its key.
-fn perfect_sheet(paper: &[KeyedQuestion]) -> Sheet {
-    paper.iter().map(|q| (q.no, q.key.clone())).collect()
-}
-
 /// The score DESIGN.md's grading gives the saved answers against the revealed key: full
 /// points for the exact key, half for a correct proper subset of a multiple-choice key
 /// (every multiple-choice section of these tests allows partial credit), else nothing.
@@ -1217,63 +1174,6 @@ fn first_of_kind(paper: &Value, kind: &str) -> i64 {
 fn instant(value: &Value) -> Millis {
     parse_rfc3339(value.as_str().unwrap_or_else(|| panic!("a time: {value}")))
         .unwrap_or_else(|| panic!("an RFC 3339 time: {value}"))
-}
-
-async fn start(app: &TestApp, competition: i64, token: &str) -> Response {
-    app.post(
-        &format!("/api/competitions/{competition}/attempts"),
-        Some(token),
-        &json!({}),
-    )
-    .await
-}
-
-/// Starts a new attempt (201): its id and the paper as the participant sees it.
-async fn start_paper(app: &TestApp, competition: i64, token: &str) -> (i64, Value) {
-    let started = start(app, competition, token).await;
-    assert_eq!(
-        started.status(),
-        StatusCode::CREATED,
-        "a new attempt is created"
-    );
-    let paper = body(started).await;
-    (paper["attempt_id"].as_i64().unwrap(), paper)
-}
-
-async fn save(app: &TestApp, token: &str, attempt: i64, no: i64, choice: Value) -> Response {
-    app.put(
-        &format!("/api/attempts/{attempt}/answers/{no}"),
-        Some(token),
-        &json!({ "choice": choice }),
-    )
-    .await
-}
-
-/// Saves every answer of `sheet`, each acknowledged with 204.
-async fn fill(app: &TestApp, token: &str, attempt: i64, sheet: &Sheet) {
-    for (no, keys) in sheet {
-        let saved = save(app, token, attempt, *no, json!(keys)).await;
-        assert_eq!(
-            saved.status(),
-            StatusCode::NO_CONTENT,
-            "question {no}: {}",
-            saved.text().await.unwrap_or_default()
-        );
-    }
-}
-
-async fn submit(app: &TestApp, token: &str, attempt: i64) -> Response {
-    app.post(
-        &format!("/api/attempts/{attempt}/submit"),
-        Some(token),
-        &json!({}),
-    )
-    .await
-}
-
-async fn show(app: &TestApp, token: &str, attempt: i64) -> Response {
-    app.get(&format!("/api/attempts/{attempt}"), Some(token))
-        .await
 }
 
 /// The `answers` object of `GET /api/attempts/{id}`.

@@ -10,5 +10,7 @@ mod durability;
 mod http_accounts;
 mod http_admin;
 mod http_exam;
+mod http_exports;
+mod http_roster;
 mod live;
 mod support;

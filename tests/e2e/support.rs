@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // Each test module uses a different subset.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -11,6 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use ecoquiz::app::AppState;
 use ecoquiz::clock::{Clock, Millis};
 use ecoquiz::settings::{Settings, Storage};
+use question_bank::{Kind, option_key};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -601,4 +603,113 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+// ---------------------------------------------------------------------------------------
+// The exam as a participant drives it, and the answer key as the store knows it
+// ---------------------------------------------------------------------------------------
+
+/// Question number → the option keys a participant sends.
+pub type Sheet = BTreeMap<i64, Vec<&'static str>>;
+
+/// One question of an issued paper as the store knows it, answer key included: what the
+/// tests need to build answer sheets, and what participants must not see before the close.
+pub struct KeyedQuestion {
+    pub no: i64,
+    pub kind: Kind,
+    pub points: f64,
+    /// The correct keys, in the participant's option order.
+    pub key: Vec<&'static str>,
+    /// A key that is not part of the answer.
+    pub wrong: &'static str,
+    pub explanation: Option<String>,
+    pub stem: String,
+}
+
+/// The answer key of an attempt's paper, read from the store the way the server grades it.
+pub async fn answer_key(app: &TestApp, attempt: i64) -> Vec<KeyedQuestion> {
+    app.issued_paper(attempt)
+        .await
+        .iter()
+        .map(|(entry, question)| {
+            let kind = question.kind();
+            let (right, wrong): (Vec<usize>, Vec<usize>) =
+                (0..entry.option_order.len()).partition(|&shown| {
+                    question
+                        .answer()
+                        .contains(usize::from(entry.option_order[shown]))
+                });
+            KeyedQuestion {
+                no: entry.no,
+                kind,
+                points: entry.points as f64 / 100.0,
+                key: right.iter().map(|&i| option_key(kind, i)).collect(),
+                wrong: option_key(kind, wrong[0]),
+                explanation: question.explanation().map(str::to_owned),
+                stem: question.stem().to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Every question answered with its key.
+pub fn perfect_sheet(paper: &[KeyedQuestion]) -> Sheet {
+    paper.iter().map(|q| (q.no, q.key.clone())).collect()
+}
+
+pub async fn start(app: &TestApp, competition: i64, token: &str) -> Response {
+    app.post(
+        &format!("/api/competitions/{competition}/attempts"),
+        Some(token),
+        &json!({}),
+    )
+    .await
+}
+
+/// Starts a new attempt (201): its id and the paper as the participant sees it.
+pub async fn start_paper(app: &TestApp, competition: i64, token: &str) -> (i64, Value) {
+    let started = start(app, competition, token).await;
+    assert_eq!(
+        started.status(),
+        StatusCode::CREATED,
+        "a new attempt is created"
+    );
+    let paper = body(started).await;
+    (paper["attempt_id"].as_i64().unwrap(), paper)
+}
+
+pub async fn save(app: &TestApp, token: &str, attempt: i64, no: i64, choice: Value) -> Response {
+    app.put(
+        &format!("/api/attempts/{attempt}/answers/{no}"),
+        Some(token),
+        &json!({ "choice": choice }),
+    )
+    .await
+}
+
+/// Saves every answer of `sheet`, each acknowledged with 204.
+pub async fn fill(app: &TestApp, token: &str, attempt: i64, sheet: &Sheet) {
+    for (no, keys) in sheet {
+        let saved = save(app, token, attempt, *no, json!(keys)).await;
+        assert_eq!(
+            saved.status(),
+            StatusCode::NO_CONTENT,
+            "question {no}: {}",
+            saved.text().await.unwrap_or_default()
+        );
+    }
+}
+
+pub async fn submit(app: &TestApp, token: &str, attempt: i64) -> Response {
+    app.post(
+        &format!("/api/attempts/{attempt}/submit"),
+        Some(token),
+        &json!({}),
+    )
+    .await
+}
+
+pub async fn show(app: &TestApp, token: &str, attempt: i64) -> Response {
+    app.get(&format!("/api/attempts/{attempt}"), Some(token))
+        .await
 }

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::auth::Role;
 use crate::error::{AppError, AppJson};
 use crate::identity::{CreditCode, Phone};
+use crate::roster::{MAX_COMPANY_NAME_CHARS, MAX_SUBDISTRICT_CHARS, same_text};
 use crate::store::accounts::NewParticipant;
 
 pub fn router() -> Router<AppState> {
@@ -27,9 +28,75 @@ struct Registration {
     name: String,
     phone: String,
     password: String,
+    /// May be left empty when a roster is loaded: the roster's name is stored.
+    #[serde(default)]
     company_name: String,
     credit_code: String,
+    /// May be left empty when a roster is loaded: the roster's subdistrict is stored.
+    #[serde(default)]
     subdistrict: String,
+}
+
+/// The company name and subdistrict to store. Without a roster: what the person typed.
+/// With one: the roster's entry for the credit code; typed values must name the same
+/// company (a mismatch says what the roster holds, so the person can correct it).
+async fn company_of(
+    state: &AppState,
+    body: &Registration,
+    credit_code: Option<&CreditCode>,
+    problems: &mut BTreeMap<String, String>,
+) -> Result<Option<(String, String)>, AppError> {
+    if state.store.roster_size().await? == 0 {
+        let company_name = text_field(
+            &body.company_name,
+            "company_name",
+            "企业名称",
+            MAX_COMPANY_NAME_CHARS,
+            problems,
+        );
+        let subdistrict = text_field(
+            &body.subdistrict,
+            "subdistrict",
+            "所属街道",
+            MAX_SUBDISTRICT_CHARS,
+            problems,
+        );
+        return Ok(Some((company_name.to_owned(), subdistrict.to_owned())));
+    }
+    let Some(credit_code) = credit_code else {
+        return Ok(None);
+    };
+    let Some(listed) = state.store.roster_company(credit_code.as_str()).await? else {
+        problems.insert(
+            "credit_code".into(),
+            format!(
+                "统一社会信用代码 {} 不在本区企业名录中。请从名录中选择本单位,或对照营业执照核对代码;确属本区企业的,请联系区生态环境局宣教科补录",
+                credit_code.as_str()
+            ),
+        );
+        return Ok(None);
+    };
+    let typed_name = body.company_name.trim();
+    if !typed_name.is_empty() && !same_text(typed_name, &listed.name) {
+        problems.insert(
+            "company_name".into(),
+            format!(
+                "企业名录中统一社会信用代码 {} 对应的企业是「{}」,与填写的「{typed_name}」不一致;请选择名录中的企业,或核对信用代码",
+                listed.credit_code, listed.name
+            ),
+        );
+    }
+    let typed_subdistrict = body.subdistrict.trim();
+    if !typed_subdistrict.is_empty() && !same_text(typed_subdistrict, &listed.subdistrict) {
+        problems.insert(
+            "subdistrict".into(),
+            format!(
+                "企业名录中「{}」所属街道为「{}」,与填写的「{typed_subdistrict}」不一致;请改为「{}」",
+                listed.name, listed.subdistrict, listed.subdistrict
+            ),
+        );
+    }
+    Ok(Some((listed.name, listed.subdistrict)))
 }
 
 /// A trimmed text of 1 to `max` characters, or the field's problem.
@@ -55,20 +122,6 @@ async fn register(
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let mut problems = BTreeMap::new();
     let name = text_field(&body.name, "name", "姓名", 30, &mut problems);
-    let company_name = text_field(
-        &body.company_name,
-        "company_name",
-        "企业名称",
-        100,
-        &mut problems,
-    );
-    let subdistrict = text_field(
-        &body.subdistrict,
-        "subdistrict",
-        "所属街道",
-        50,
-        &mut problems,
-    );
     let phone = Phone::parse(&body.phone)
         .map_err(|m| problems.insert("phone".into(), m.into()))
         .ok();
@@ -79,7 +132,10 @@ async fn register(
     if !(8..=128).contains(&password_length) {
         problems.insert("password".into(), "密码需要 8 到 128 个字符".into());
     }
-    let (Some(phone), Some(credit_code), true) = (phone, credit_code, problems.is_empty()) else {
+    let company = company_of(&state, &body, credit_code.as_ref(), &mut problems).await?;
+    let (Some(phone), Some(credit_code), Some((company_name, subdistrict)), true) =
+        (phone, credit_code, company, problems.is_empty())
+    else {
         return Err(AppError::invalid_fields(problems));
     };
     let password_hash = state.hasher.hash(&body.password).await?;
@@ -87,9 +143,9 @@ async fn register(
         name,
         phone: phone.as_str(),
         password_hash: &password_hash,
-        company_name,
+        company_name: &company_name,
         credit_code: credit_code.as_str(),
-        subdistrict,
+        subdistrict: &subdistrict,
     };
     let participant = match state
         .store

@@ -56,7 +56,7 @@ fn upload_error(status: StatusCode, detail: String) -> AppError {
 }
 
 /// The uploaded file: the raw body, or the `file` field of a multipart form.
-async fn uploaded_file(request: Request, state: &AppState) -> Result<Bytes, AppError> {
+pub(super) async fn uploaded_file(request: Request, state: &AppState) -> Result<Bytes, AppError> {
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)

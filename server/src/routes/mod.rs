@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod admin;
 pub mod attempts;
+pub mod companies;
 pub mod competitions;
+pub mod exports;
 pub mod health;
 pub mod live;
 

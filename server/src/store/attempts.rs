@@ -105,7 +105,7 @@ fn order_text(order: &[u8]) -> String {
         .join(",")
 }
 
-fn order_from_text(text: &str) -> Result<Vec<u8>, StoreError> {
+pub(super) fn order_from_text(text: &str) -> Result<Vec<u8>, StoreError> {
     if text.is_empty() {
         return Ok(Vec::new());
     }

@@ -12,12 +12,15 @@
 //!   process (it is in the WAL file); only a power cut can lose the last ones. See
 //!   docs/SERVER.md for why.
 //!
-//! Submodules by subject: `accounts`, `bank`, `competitions`, `attempts`.
+//! Submodules by subject: `accounts`, `bank`, `companies` (the roster), `competitions`,
+//! `attempts`, `exports` (the reads behind the bureau's exports).
 
 pub mod accounts;
 pub mod attempts;
 pub mod bank;
+pub mod companies;
 pub mod competitions;
+pub mod exports;
 
 use std::path::Path;
 use std::time::Duration;
