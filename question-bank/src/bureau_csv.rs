@@ -185,6 +185,7 @@ pub fn read_table(bytes: &[u8], what_a_row_is: &str) -> Result<Table, Error> {
         rows: Vec::new(),
         errors: Vec::new(),
     };
+    let mut lines = LineCounter::new(&text);
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
         Ok(true) => table.header = record.iter().map(|c| trim_cell(c).to_owned()).collect(),
@@ -197,21 +198,21 @@ pub fn read_table(bytes: &[u8], what_a_row_is: &str) -> Result<Table, Error> {
             return Ok(table);
         }
         Err(e) => {
-            table.errors.push(csv_error(1, &e));
+            table.errors.push(csv_error(&mut lines, 0, &e));
             return Ok(table);
         }
     }
     loop {
-        let line = reader.position().line();
+        let start = reader.position().byte();
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                table.errors.push(csv_error(line, &e));
+                table.errors.push(csv_error(&mut lines, start, &e));
                 break;
             }
         }
-        let line = record.position().map_or(line, csv::Position::line);
+        let line = lines.line_at(record.position().map_or(start, csv::Position::byte));
         if record.iter().all(|cell| trim_cell(cell).is_empty()) {
             continue; // Excel leaves rows of bare separators below the data.
         }
@@ -352,6 +353,46 @@ impl Header {
 
 struct RowReader<'t> {
     reader: csv::Reader<&'t [u8]>,
+    lines: LineCounter<'t>,
+}
+
+/// Physical line numbers from byte offsets. The csv crate's own line count is off for files
+/// with CRLF line ends (what Excel writes) and after blank lines, and its record offsets point
+/// just past the previous record's first terminator byte; so a record's first byte is found
+/// by skipping line ends (csv skips empty lines; a record never starts with one), and its line
+/// is one more than the `\n`s before it — what a clerk sees in an editor. Offsets only grow,
+/// so the counting is linear over the file.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t str) -> LineCounter<'t> {
+        LineCounter {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line holding byte `offset`.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut offset = (offset as usize).min(self.text.len());
+        while offset < self.text.len() && matches!(self.text[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        if offset < self.byte {
+            return 1 + self.text[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        self.line += self.text[self.byte..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.byte = offset;
+        self.line
+    }
 }
 
 /// The cells of one row, by field, before parsing.
@@ -387,7 +428,10 @@ impl<'t> RowReader<'t> {
             .flexible(true)
             .delimiter(delimiter.byte())
             .from_reader(text.as_bytes());
-        RowReader { reader }
+        RowReader {
+            reader,
+            lines: LineCounter::new(text),
+        }
     }
 
     fn read_into(mut self, report: &mut ImportReport) {
@@ -403,7 +447,7 @@ impl<'t> RowReader<'t> {
                 return;
             }
             Err(e) => {
-                report.errors.push(csv_error(1, &e));
+                report.errors.push(csv_error(&mut self.lines, 0, &e));
                 return;
             }
         }
@@ -415,16 +459,18 @@ impl<'t> RowReader<'t> {
         let mut seen_stems: HashMap<(Kind, String), u64> = HashMap::new();
         let mut rows = 0usize;
         loop {
-            let line = self.reader.position().line();
+            let start = self.reader.position().byte();
             match self.reader.read_record(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
-                    report.errors.push(csv_error(line, &e));
+                    report.errors.push(csv_error(&mut self.lines, start, &e));
                     break;
                 }
             }
-            let line = record.position().map_or(line, csv::Position::line);
+            let line = self
+                .lines
+                .line_at(record.position().map_or(start, csv::Position::byte));
             if record.iter().all(|cell| trim_cell(cell).is_empty()) {
                 continue; // Excel leaves rows of bare separators below the data.
             }
@@ -484,9 +530,9 @@ impl<'t> RowReader<'t> {
     }
 }
 
-fn csv_error(line: u64, error: &csv::Error) -> RowError {
+fn csv_error(lines: &mut LineCounter<'_>, start: u64, error: &csv::Error) -> RowError {
     RowError {
-        line: error.position().map_or(line, csv::Position::line),
+        line: lines.line_at(error.position().map_or(start, csv::Position::byte)),
         column: None,
         message: format!("无法读取这一行({error});请检查英文双引号是否成对"),
     }

@@ -77,6 +77,23 @@ fn english_headers_in_any_order_full_width_answers_and_tabs_are_understood() {
 }
 
 #[test]
+fn line_numbers_count_excels_crlf_line_ends_blank_lines_and_quoted_newlines() {
+    let bad = GOOD_SINGLE.replace(",B,", ",X,").replace("PX-1", "PX-9");
+    let multiline = GOOD_SINGLE
+        .replace("PX-1", "PX-2")
+        .replace("排污许可证的有效期为（　）。", "\"第一行\r\n第二行\"");
+    // Line 1 header, 2 good, 3 blank, 4 two physical lines (4–5), 6 blank, 7 the bad row.
+    let csv = format!(
+        "{}\r\n{GOOD_SINGLE}\r\n\r\n{multiline}\r\n\r\n{bad}\r\n",
+        HEADER.trim_end()
+    );
+    let (line, column, _) = only_error(&csv);
+    assert_eq!((line, column.as_deref()), (7, Some("答案")));
+    let lf = csv.replace("\r\n", "\n");
+    assert_eq!(only_error(&lf).0, 7, "the same lines with LF line ends");
+}
+
+#[test]
 fn a_utf8_bom_is_not_part_of_the_first_header() {
     let csv = format!("\u{FEFF}{}", with_rows(&[GOOD_SINGLE]));
     let report = report(&csv);

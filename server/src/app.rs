@@ -143,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::admin::router())
         .merge(routes::companies::router())
         .merge(routes::exports::router())
+        .merge(routes::monitor::router())
         .merge(routes::live::router())
         .merge(crate::web::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -177,6 +177,12 @@ impl Board {
         Some(rules::rank_among(state.best.values(), target))
     }
 
+    /// Every participant's best score, in hundredths (for the monitor's histogram).
+    pub fn best_scores(&self) -> Vec<u32> {
+        let state = self.state.lock().expect("the lock is never poisoned");
+        state.best.values().map(|r| r.score.hundredths()).collect()
+    }
+
     fn update(&self, change: impl FnOnce(&mut BoardState)) {
         let mut state = self.state.lock().expect("the lock is never poisoned");
         change(&mut state);

@@ -55,6 +55,7 @@ pub async fn seed(state: &AppState) -> Result<(), String> {
         max_attempts: 1,
         pass_score,
         company_score: CompanyScoreRule::default(),
+        max_tab_switches: None,
     };
     let snapshot = state.store.load_bank().await.map_err(|e| e.to_string())?;
     snapshot.bank.check(&blueprint).map_err(|e| e.to_string())?;

@@ -152,6 +152,9 @@ pub async fn start_attempt(
                 score: None,
                 correct_count: None,
                 submitted_at: None,
+                rank: None,
+                tab_switches: 0,
+                max_tab_switches: competition.max_tab_switches,
             };
             Ok(StartedAttempt {
                 attempt,
@@ -276,26 +279,83 @@ pub async fn submit(
         grade_attempt(state, &attempt, submitted_at).await?;
         attempt = owned_attempt(state, attempt_id, participant_id).await?;
     }
-    // The live board already holds the graded attempt: rank from memory. Should another
-    // request still be applying it, ask the store.
-    let board = state
-        .boards
-        .board(attempt.competition_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("竞赛"))?;
-    let rank = match board.rank_of(participant_id) {
-        Some(rank) => Some(rank),
-        None => {
-            crate::leaderboard::rank_of(&state.store, attempt.competition_id, participant_id)
-                .await?
-        }
-    };
+    let rank = current_rank(state, attempt.competition_id, participant_id).await?;
     Ok(SubmitResult {
         score: points(attempt.score.unwrap_or(0)),
         max_score: points(attempt.max_score),
         correct_count: attempt.correct_count.unwrap_or(0),
         duration_seconds: attempt.duration_ms.unwrap_or(0) / 1000,
         rank,
+    })
+}
+
+/// A participant's rank among individuals. The live board already holds every graded
+/// attempt: rank from memory; should another request still be applying one, ask the store.
+async fn current_rank(
+    state: &AppState,
+    competition_id: i64,
+    participant_id: i64,
+) -> Result<Option<u32>, AppError> {
+    let board = state
+        .boards
+        .board(competition_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("竞赛"))?;
+    match board.rank_of(participant_id) {
+        Some(rank) => Ok(Some(rank)),
+        None => crate::leaderboard::rank_of(&state.store, competition_id, participant_id).await,
+    }
+}
+
+/// What recording a tab switch did.
+#[derive(Debug, Serialize)]
+pub struct TabSwitchOutcome {
+    pub tab_switches: i64,
+    pub max_tab_switches: Option<i64>,
+    /// True when this switch went over the limit and the attempt was submitted.
+    pub submitted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<SubmitResult>,
+}
+
+/// Counts a switch away from the exam page (切屏); one over the competition's limit submits
+/// the attempt from its saved answers.
+pub async fn record_tab_switch(
+    state: &AppState,
+    attempt_id: i64,
+    participant_id: i64,
+) -> Result<TabSwitchOutcome, AppError> {
+    let attempt = owned_attempt(state, attempt_id, participant_id).await?;
+    let already_submitted = || AppError::conflict("submitted", "试卷已提交,切屏不再记录");
+    if attempt.is_submitted() {
+        return Err(already_submitted());
+    }
+    if !within_grace(state.clock.now(), attempt.deadline) {
+        return Err(AppError::conflict(
+            "deadline_passed",
+            "答题时间已到,试卷已按已保存的答案自动交卷",
+        ));
+    }
+    let tab_switches = state
+        .store
+        .record_tab_switch(attempt_id)
+        .await?
+        .ok_or_else(already_submitted)?;
+    let competition = competition(state, attempt.competition_id).await?;
+    let over_limit = competition
+        .max_tab_switches
+        .is_some_and(|max| tab_switches > max);
+    let result = if over_limit {
+        tracing::info!(attempt_id, tab_switches, "tab switch limit exceeded: submitting");
+        Some(submit(state, attempt_id, participant_id).await?)
+    } else {
+        None
+    };
+    Ok(TabSwitchOutcome {
+        tab_switches,
+        max_tab_switches: competition.max_tab_switches,
+        submitted: result.is_some(),
+        result,
     })
 }
 
@@ -468,6 +528,11 @@ pub struct AttemptView {
     pub correct_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<String>,
+    /// The participant's current rank among individuals, once submitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    pub tab_switches: i64,
+    pub max_tab_switches: Option<i64>,
 }
 
 /// The participant's view of an attempt. A late attempt is graded first, so it shows its
@@ -516,6 +581,13 @@ pub async fn attempt_view(
         score: attempt.score.map(points),
         correct_count: attempt.correct_count,
         submitted_at: attempt.submitted_at.map(rfc3339),
+        rank: if attempt.is_submitted() {
+            current_rank(state, attempt.competition_id, participant_id).await?
+        } else {
+            None
+        },
+        tab_switches: attempt.tab_switches,
+        max_tab_switches: competition.max_tab_switches,
     })
 }
 

@@ -299,8 +299,11 @@ mod tests {
     fn an_unknown_column_is_refused_but_a_row_number_column_is_ignored() {
         let csv = format!("序号,企业名称,统一社会信用代码,所属街道\n1,甲,{},沙头街道\n", code(1));
         assert!(parse_roster(csv.as_bytes()).unwrap().is_valid());
-        let report = parse_roster("企业名称,信用代码,街道,联系人\n".as_bytes()).unwrap();
+        let csv = format!("企业名称,信用代码,街道,联系人\n甲,{},沙头街道,张三\n", code(1));
+        let report = parse_roster(csv.as_bytes()).unwrap();
+        assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
         assert!(report.errors[0].message.contains("联系人"));
+        assert!(report.companies.is_empty());
     }
 
     #[test]

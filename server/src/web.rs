@@ -139,7 +139,17 @@ mod tests {
 
     #[test]
     fn every_page_and_its_files_are_embedded() {
-        for path in ["screen/index.html", "screen/screen.js", "screen/screen.css"] {
+        for path in [
+            "screen/index.html",
+            "screen/screen.js",
+            "screen/screen.css",
+            "app/index.html",
+            "app/app.js",
+            "app/app.css",
+            "admin/index.html",
+            "admin/admin.js",
+            "admin/admin.css",
+        ] {
             assert!(WEB.get_file(path).is_some(), "{path} is not embedded");
         }
     }

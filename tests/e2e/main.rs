@@ -11,6 +11,7 @@ mod http_accounts;
 mod http_admin;
 mod http_exam;
 mod http_exports;
+mod http_monitor;
 mod http_roster;
 mod live;
 mod support;

@@ -31,10 +31,14 @@ pub fn rank_best_results(mut attempts: Vec<GradedResult>) -> Vec<(u32, GradedRes
             .cmp(&b.individual.participant_id)
             .then_with(|| rules::compare_results(&a.individual, &b.individual))
     });
-    attempts.dedup_by(|later, kept| later.individual.participant_id == kept.individual.participant_id);
+    attempts
+        .dedup_by(|later, kept| later.individual.participant_id == kept.individual.participant_id);
     attempts.sort_by(|a, b| {
-        rules::compare_results(&a.individual, &b.individual)
-            .then(a.individual.participant_id.cmp(&b.individual.participant_id))
+        rules::compare_results(&a.individual, &b.individual).then(
+            a.individual
+                .participant_id
+                .cmp(&b.individual.participant_id),
+        )
     });
     let mut ranked: Vec<(u32, GradedResult)> = Vec::with_capacity(attempts.len());
     for (i, attempt) in attempts.into_iter().enumerate() {
@@ -216,19 +220,21 @@ pub struct SubdistrictRow {
 pub fn subdistrict_rows(companies: &[CompanyRow], roster_loaded: bool) -> Vec<SubdistrictRow> {
     let mut by_name: BTreeMap<&str, (SubdistrictRow, u64)> = BTreeMap::new();
     for company in companies {
-        let (row, total) = by_name.entry(company.subdistrict.as_str()).or_insert_with(|| {
-            (
-                SubdistrictRow {
-                    name: company.subdistrict.clone(),
-                    roster_companies: roster_loaded.then_some(0),
-                    participating_companies: 0,
-                    participating_roster_companies: 0,
-                    participants: 0,
-                    average: None,
-                },
-                0,
-            )
-        });
+        let (row, total) = by_name
+            .entry(company.subdistrict.as_str())
+            .or_insert_with(|| {
+                (
+                    SubdistrictRow {
+                        name: company.subdistrict.clone(),
+                        roster_companies: roster_loaded.then_some(0),
+                        participating_companies: 0,
+                        participating_roster_companies: 0,
+                        participants: 0,
+                        average: None,
+                    },
+                    0,
+                )
+            });
         if company.on_roster {
             *row.roster_companies.get_or_insert(0) += 1;
         }
@@ -265,7 +271,11 @@ pub enum Group {
 /// the boundary are cut by the ranking order itself: time used, then submit time).
 pub fn discrimination_groups(ranked: &[(u32, GradedResult)]) -> HashMap<i64, Group> {
     let n = ranked.len();
-    let k = if n < 2 { 0 } else { ((27 * n + 50) / 100).max(1) };
+    let k = if n < 2 {
+        0
+    } else {
+        ((27 * n + 50) / 100).max(1)
+    };
     ranked
         .iter()
         .enumerate()
@@ -388,14 +398,15 @@ impl ItemAnalysis {
             .into_iter()
             .filter_map(|(reference, counts)| {
                 let question = questions.get(&reference)?;
-                let discrimination = (counts.upper_drawn > 0 && counts.lower_drawn > 0).then(|| {
-                    let upper = i64::from(counts.upper_correct) * i64::from(counts.lower_drawn);
-                    let lower = i64::from(counts.lower_correct) * i64::from(counts.upper_drawn);
-                    (
-                        upper - lower,
-                        u64::from(counts.upper_drawn) * u64::from(counts.lower_drawn),
-                    )
-                });
+                let discrimination =
+                    (counts.upper_drawn > 0 && counts.lower_drawn > 0).then(|| {
+                        let upper = i64::from(counts.upper_correct) * i64::from(counts.lower_drawn);
+                        let lower = i64::from(counts.lower_correct) * i64::from(counts.upper_drawn);
+                        (
+                            upper - lower,
+                            u64::from(counts.upper_drawn) * u64::from(counts.lower_drawn),
+                        )
+                    });
                 let option_count = match question.kind() {
                     Kind::Judge => 2,
                     _ => question.option_count(),
@@ -420,5 +431,143 @@ impl ItemAnalysis {
             .collect();
         rows.sort_by_key(|r| (r.question_id, r.version));
         rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::CompanyMethod;
+
+    fn graded(
+        attempt_id: i64,
+        participant: i64,
+        company: &str,
+        score: u32,
+        ms: i64,
+    ) -> GradedResult {
+        GradedResult {
+            attempt_id,
+            individual: IndividualResult {
+                participant_id: participant,
+                name: format!("p{participant}"),
+                company: company.to_owned(),
+                credit_code: format!("code-{company}"),
+                score: Points::from_hundredths(score),
+                duration_ms: ms,
+                submitted_at: 1_000 + ms,
+            },
+            phone: "13900000000".into(),
+            subdistrict: format!("{company}街道"),
+            tab_switches: 0,
+        }
+    }
+
+    #[test]
+    fn only_each_participants_best_attempt_is_ranked_and_equal_results_share_a_rank() {
+        let ranked = rank_best_results(vec![
+            graded(1, 1, "甲", 1000, 60_000),
+            graded(2, 1, "甲", 1800, 90_000),
+            graded(3, 2, "乙", 1800, 90_000),
+            graded(4, 3, "乙", 1800, 80_000),
+        ]);
+        let summary: Vec<(u32, i64)> = ranked
+            .iter()
+            .map(|(rank, r)| (*rank, r.attempt_id))
+            .collect();
+        assert_eq!(summary, [(1, 4), (2, 2), (2, 3)]);
+    }
+
+    #[test]
+    fn a_company_ranks_by_its_top_n_average_and_one_below_the_minimum_is_listed_unranked() {
+        let ranked = rank_best_results(vec![
+            graded(1, 1, "甲", 2000, 1),
+            graded(2, 2, "甲", 1000, 1),
+            graded(3, 3, "甲", 0, 1),
+            graded(4, 4, "乙", 1600, 1),
+            graded(5, 5, "乙", 1300, 1),
+            graded(6, 6, "丙", 2100, 1),
+        ]);
+        let rule = CompanyScoreRule {
+            method: CompanyMethod::TopNAverage { n: 2 },
+            min_participants: 2,
+        };
+        let identities = company_identities(&ranked, &[]);
+        let rows = company_rows(&ranked, &identities, rule, Points::from_hundredths(1200));
+        let summary: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.participants,
+                    r.average,
+                    r.passed,
+                    r.company_score.map(|p| p.hundredths()),
+                    r.rank,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                // 甲: top two 20 and 10 → 15.00; all three average 10.00; one of three passes.
+                ("甲", 3, Some(1000), 1, Some(1500), Some(1)),
+                // 乙: 16 and 13 → 14.50.
+                ("乙", 2, Some(1450), 2, Some(1450), Some(2)),
+                ("丙", 1, Some(2100), 1, None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn averages_round_half_up_to_the_hundredth() {
+        assert_eq!(average(5050, 3), Some(1683)); // 16.8333…
+        assert_eq!(average(1, 2), Some(1)); // 0.005 → 0.01
+        assert_eq!(average(0, 0), None);
+    }
+
+    #[test]
+    fn option_shares_are_counted_in_the_banks_order_whatever_order_was_shown() {
+        let upper = graded(1, 1, "甲", 2100, 1);
+        let lower = graded(2, 2, "乙", 0, 1);
+        let ranked = rank_best_results(vec![upper, lower]);
+        let groups = discrimination_groups(&ranked);
+        assert_eq!(groups[&1], Group::Upper);
+        assert_eq!(groups[&2], Group::Lower);
+        let question = QuestionRef { id: 7, version: 1 };
+        let mut analysis = ItemAnalysis::new(groups);
+        // The bank's answer is its option C (index 2). Participant 1 saw the order C, A, D, B
+        // and chose their A — the bank's C. Participant 2 saw A, B, C, D and chose B.
+        let key = Choice::only(2);
+        analysis.add(1, question, key, &[2, 0, 3, 1], Choice::only(0));
+        analysis.add(2, question, key, &[0, 1, 2, 3], Choice::only(1));
+        // An attempt that is not a ranked one is ignored.
+        analysis.add(99, question, key, &[0, 1, 2, 3], Choice::only(2));
+        let counts = &analysis.items[&question];
+        assert_eq!(counts.drawn, 2);
+        assert_eq!(counts.correct, 1);
+        assert_eq!(&counts.chose[..4], [0, 1, 1, 0]);
+        assert_eq!((counts.upper_correct, counts.lower_correct), (1, 0));
+    }
+
+    #[test]
+    fn the_groups_are_the_top_and_bottom_27_percent_rounded_half_up() {
+        let ranked = rank_best_results(
+            (1..=10)
+                .map(|i| graded(i, i, "甲", 100 * i as u32, 1))
+                .collect(),
+        );
+        let groups = discrimination_groups(&ranked);
+        let upper: Vec<i64> = (1..=10).filter(|id| groups[id] == Group::Upper).collect();
+        let lower: Vec<i64> = (1..=10).filter(|id| groups[id] == Group::Lower).collect();
+        // 27 % of 10 = 2.7 → 3 each.
+        assert_eq!(upper, [8, 9, 10]);
+        assert_eq!(lower, [1, 2, 3]);
+        let alone = rank_best_results(vec![graded(1, 1, "甲", 100, 1)]);
+        assert_eq!(
+            discrimination_groups(&alone)[&1],
+            Group::Middle,
+            "no groups of one"
+        );
     }
 }

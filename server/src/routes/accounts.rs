@@ -1,16 +1,19 @@
-//! Registration and login for participants, login for organizers.
+//! Registration and login for participants, login for organizers, and a participant's own
+//! account and attempts (`/api/me`).
 
 use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app::AppState;
-use crate::auth::Role;
+use crate::auth::{CurrentParticipant, Role};
+use crate::clock::rfc3339;
+use question_bank::Points;
 use crate::error::{AppError, AppJson};
 use crate::identity::{CreditCode, Phone};
 use crate::roster::{MAX_COMPANY_NAME_CHARS, MAX_SUBDISTRICT_CHARS, same_text};
@@ -21,6 +24,39 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/register", post(register))
         .route("/api/auth/login", post(login))
         .route("/api/admin/login", post(admin_login))
+        .route("/api/me", get(me))
+}
+
+/// The participant's own account and attempts: what the pages need to offer "continue" or
+/// "see the result" without starting anything.
+async fn me(
+    State(state): State<AppState>,
+    CurrentParticipant(participant_id): CurrentParticipant,
+) -> Result<Json<Value>, AppError> {
+    let participant = state
+        .store
+        .participant(participant_id)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("账号不存在,请重新注册或登录".into()))?;
+    let attempts: Vec<Value> = state
+        .store
+        .participant_attempts(participant_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            json!({
+                "attempt_id": a.id,
+                "competition_id": a.competition_id,
+                "attempt_no": a.attempt_no,
+                "status": a.status,
+                "deadline": rfc3339(a.deadline),
+                "submitted_at": a.submitted_at.map(rfc3339),
+                "score": a.score.map(|s| Points::from_hundredths(u32::try_from(s).unwrap_or(0))),
+                "max_score": Points::from_hundredths(u32::try_from(a.max_score).unwrap_or(0)),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "participant": participant, "attempts": attempts })))
 }
 
 #[derive(Deserialize)]

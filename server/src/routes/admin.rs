@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
             "/api/admin/competitions/{id}/close",
             post(close_competition),
         )
+        .route("/api/admin/blueprints/check", post(check_blueprint))
 }
 
 /// Why reading an upload failed: over the CSV limit (413), or a malformed body (400).
@@ -302,6 +303,9 @@ struct CompetitionInput {
     max_attempts: Option<i64>,
     pass_score: Option<f64>,
     company_score: Option<CompanyScoreInput>,
+    /// Tab switches allowed before the attempt is submitted automatically; absent or null:
+    /// no limit.
+    max_tab_switches: Option<i64>,
 }
 
 /// 201 with the competition, or 422 naming every invalid field and every shortfall of the
@@ -348,16 +352,13 @@ async fn create_competition(
             CompanyScoreRule::default()
         }),
     };
-    let blueprint = match Blueprint::from_json(&input.blueprint.to_string()) {
-        Ok(blueprint) => Some(blueprint),
-        Err(question_bank::Error::InvalidBlueprint(found)) => {
-            for p in found {
-                problems.insert(format!("blueprint.{}", p.field), p.message);
-            }
-            None
-        }
-        Err(e) => return Err(AppError::Internal(e.to_string())),
-    };
+    if input.max_tab_switches.is_some_and(|max| !(0..=100).contains(&max)) {
+        problems.insert(
+            "max_tab_switches".into(),
+            "允许切屏次数必须是 0 到 100 之间的整数;不限制请留空".into(),
+        );
+    }
+    let blueprint = checked_blueprint(&state, &input.blueprint, &mut problems).await?;
     let mut pass_score = Points::ZERO;
     if let Some(blueprint) = &blueprint {
         let max = blueprint.max_score();
@@ -375,12 +376,6 @@ async fn create_competition(
                 }
             },
         };
-        let snapshot = state.store.load_bank().await?;
-        if let Err(question_bank::Error::Infeasible(shortfalls)) = snapshot.bank.check(blueprint) {
-            for p in shortfalls {
-                problems.insert(format!("blueprint.{}", p.field), p.message);
-            }
-        }
     }
     let (Some(blueprint), Some(opens_at), Some(closes_at), true) =
         (blueprint, opens_at, closes_at, problems.is_empty())
@@ -396,6 +391,7 @@ async fn create_competition(
         max_attempts,
         pass_score,
         company_score,
+        max_tab_switches: input.max_tab_switches,
     };
     let competition = state
         .store
@@ -405,6 +401,58 @@ async fn create_competition(
         StatusCode::CREATED,
         Json(competition_view(&competition, state.clock.now())),
     ))
+}
+
+/// The blueprint if it is well-formed, with every problem of its form and every shortfall of
+/// the current bank against it added to `problems` (as `blueprint.<field>`).
+async fn checked_blueprint(
+    state: &AppState,
+    json: &Value,
+    problems: &mut BTreeMap<String, String>,
+) -> Result<Option<Blueprint>, AppError> {
+    let blueprint = match Blueprint::from_json(&json.to_string()) {
+        Ok(blueprint) => blueprint,
+        Err(question_bank::Error::InvalidBlueprint(found)) => {
+            for p in found {
+                problems.insert(format!("blueprint.{}", p.field), p.message);
+            }
+            return Ok(None);
+        }
+        Err(e) => return Err(AppError::Internal(e.to_string())),
+    };
+    let snapshot = state.store.load_bank().await?;
+    if let Err(question_bank::Error::Infeasible(shortfalls)) = snapshot.bank.check(&blueprint) {
+        for p in shortfalls {
+            problems.insert(format!("blueprint.{}", p.field), p.message);
+        }
+    }
+    Ok(Some(blueprint))
+}
+
+#[derive(Deserialize)]
+struct BlueprintCheck {
+    blueprint: Value,
+}
+
+/// The console's live feasibility check: the same check creation makes, nothing created.
+/// Always 200 for a JSON body, so the editor can show problems while the organizer types.
+async fn check_blueprint(
+    State(state): State<AppState>,
+    CurrentOrganizer(_): CurrentOrganizer,
+    AppJson(input): AppJson<BlueprintCheck>,
+) -> Result<Json<Value>, AppError> {
+    let mut problems = BTreeMap::new();
+    let blueprint = checked_blueprint(&state, &input.blueprint, &mut problems).await?;
+    let problems: Vec<Value> = problems
+        .into_iter()
+        .map(|(field, message)| json!({ "field": field, "message": message }))
+        .collect();
+    Ok(Json(json!({
+        "feasible": blueprint.is_some() && problems.is_empty(),
+        "question_count": blueprint.as_ref().map(Blueprint::question_count),
+        "max_score": blueprint.as_ref().map(Blueprint::max_score),
+        "problems": problems,
+    })))
 }
 
 /// Ends the window now; attempts in progress are graded before the reply.

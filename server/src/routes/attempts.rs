@@ -1,4 +1,4 @@
-//! A participant's own attempt: read it, autosave answers, submit.
+//! A participant's own attempt: read it, autosave answers, submit, report tab switches.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,13 +10,14 @@ use super::AppPath;
 use crate::app::AppState;
 use crate::auth::CurrentParticipant;
 use crate::error::{AppError, AppJson};
-use crate::exam::{self, AttemptView, SubmitResult};
+use crate::exam::{self, AttemptView, SubmitResult, TabSwitchOutcome};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/attempts/{id}", get(show))
         .route("/api/attempts/{id}/answers/{no}", put(answer))
         .route("/api/attempts/{id}/submit", post(submit))
+        .route("/api/attempts/{id}/tab-switches", post(tab_switch))
 }
 
 async fn show(
@@ -49,4 +50,15 @@ async fn submit(
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<SubmitResult>, AppError> {
     Ok(Json(exam::submit(&state, id, participant_id).await?))
+}
+
+/// 切屏: the exam page was hidden or lost focus.
+async fn tab_switch(
+    State(state): State<AppState>,
+    CurrentParticipant(participant_id): CurrentParticipant,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<TabSwitchOutcome>, AppError> {
+    Ok(Json(
+        exam::record_tab_switch(&state, id, participant_id).await?,
+    ))
 }

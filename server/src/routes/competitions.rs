@@ -42,6 +42,7 @@ pub struct CompetitionView {
     pub max_attempts: i64,
     pub blueprint: serde_json::Value,
     pub company_score: CompanyScoreRule,
+    pub max_tab_switches: Option<i64>,
 }
 
 pub fn competition_view(competition: &Competition, now: i64) -> CompetitionView {
@@ -58,6 +59,7 @@ pub fn competition_view(competition: &Competition, now: i64) -> CompetitionView 
         max_attempts: competition.max_attempts,
         blueprint: competition.blueprint.to_json(),
         company_score: competition.company_score,
+        max_tab_switches: competition.max_tab_switches,
     }
 }
 

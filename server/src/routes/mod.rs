@@ -9,6 +9,7 @@ pub mod competitions;
 pub mod exports;
 pub mod health;
 pub mod live;
+pub mod monitor;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 

@@ -24,6 +24,8 @@ pub struct Attempt {
     pub max_score: i64,
     pub correct_count: Option<i64>,
     pub duration_ms: Option<i64>,
+    /// 切屏: how often the exam page was hidden or lost focus.
+    pub tab_switches: i64,
 }
 
 impl Attempt {
@@ -88,7 +90,7 @@ pub struct GradedAttempt {
 }
 
 const ATTEMPT_COLUMNS: &str = "id, competition_id, participant_id, attempt_no, seed, started_at, deadline, \
-     status, submitted_at, score, max_score, correct_count, duration_ms";
+     status, submitted_at, score, max_score, correct_count, duration_ms, tab_switches";
 
 /// Stored `(no, choice bits)` rows as choices.
 fn choices(rows: Vec<(i64, i64)>) -> Vec<(i64, Choice)> {
@@ -211,6 +213,32 @@ impl Store {
         .bind(participant_id)
         .fetch_all(self.reader())
         .await?)
+    }
+
+    /// Every attempt of a participant, newest first (what their page lists).
+    pub async fn participant_attempts(
+        &self,
+        participant_id: i64,
+    ) -> Result<Vec<Attempt>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE participant_id = $1 ORDER BY started_at DESC, id DESC"
+        ))
+        .bind(participant_id)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// Counts one switch away from the exam page; `None` once the attempt is submitted.
+    pub async fn record_tab_switch(&self, attempt_id: i64) -> Result<Option<i64>, StoreError> {
+        let counted: Option<(i64,)> = sqlx::query_as(
+            "UPDATE attempts SET tab_switches = tab_switches + 1 WHERE id = $1 AND status = $2 \
+             RETURNING tab_switches",
+        )
+        .bind(attempt_id)
+        .bind(IN_PROGRESS)
+        .fetch_optional(self.writer())
+        .await?;
+        Ok(counted.map(|(count,)| count))
     }
 
     /// The paper an attempt was issued, in question order.
@@ -455,5 +483,47 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+}
+
+/// An attempt whose page was hidden or lost focus, for the organizers' monitor.
+#[derive(Clone, Debug, serde::Serialize, sqlx::FromRow)]
+pub struct TabSwitchAlert {
+    pub attempt_id: i64,
+    pub name: String,
+    pub company: String,
+    pub tab_switches: i64,
+    pub status: String,
+}
+
+impl Store {
+    /// Attempts in progress right now.
+    pub async fn attempts_in_progress(&self, competition_id: i64) -> Result<i64, StoreError> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM attempts WHERE competition_id = $1 AND status = $2",
+        )
+        .bind(competition_id)
+        .bind(IN_PROGRESS)
+        .fetch_one(self.reader())
+        .await?;
+        Ok(count)
+    }
+
+    /// Attempts with at least one tab switch, most switches first (at most `limit`).
+    pub async fn tab_switch_alerts(
+        &self,
+        competition_id: i64,
+        limit: i64,
+    ) -> Result<Vec<TabSwitchAlert>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT a.id AS attempt_id, p.name, p.company_name AS company, a.tab_switches, a.status \
+             FROM attempts a JOIN participants p ON p.id = a.participant_id \
+             WHERE a.competition_id = $1 AND a.tab_switches > 0 \
+             ORDER BY a.tab_switches DESC, a.id LIMIT $2",
+        )
+        .bind(competition_id)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?)
     }
 }

@@ -20,6 +20,9 @@ pub struct Competition {
     pub max_score: Points,
     pub company_score: CompanyScoreRule,
     pub closed_early_at: Option<Millis>,
+    /// 切屏: switches away from the exam page allowed; one more submits the attempt.
+    /// `None`: no limit (switches are still counted).
+    pub max_tab_switches: Option<i64>,
 }
 
 /// A competition to create, already validated.
@@ -33,6 +36,7 @@ pub struct NewCompetition<'a> {
     pub max_attempts: i64,
     pub pass_score: Points,
     pub company_score: CompanyScoreRule,
+    pub max_tab_switches: Option<i64>,
 }
 
 type CompetitionRow = (
@@ -47,10 +51,11 @@ type CompetitionRow = (
     i64,
     String,
     Option<i64>,
+    Option<i64>,
 );
 
 const COLUMNS: &str = "id, title, opens_at, closes_at, duration_minutes, blueprint, max_attempts, \
-     pass_score, max_score, company_score, closed_at";
+     pass_score, max_score, company_score, closed_at, max_tab_switches";
 
 fn from_row(row: CompetitionRow) -> Result<Competition, StoreError> {
     let (
@@ -65,6 +70,7 @@ fn from_row(row: CompetitionRow) -> Result<Competition, StoreError> {
         max_score,
         company_score,
         closed_at,
+        max_tab_switches,
     ) = row;
     let blueprint = Blueprint::from_json(&blueprint)
         .map_err(|e| StoreError::Corrupt(format!("competition {id} blueprint: {e}")))?;
@@ -84,6 +90,7 @@ fn from_row(row: CompetitionRow) -> Result<Competition, StoreError> {
         max_score: points(max_score),
         company_score,
         closed_early_at: closed_at,
+        max_tab_switches,
     })
 }
 
@@ -95,7 +102,8 @@ impl Store {
     ) -> Result<Competition, StoreError> {
         let row: CompetitionRow = sqlx::query_as(&format!(
             "INSERT INTO competitions (title, opens_at, closes_at, duration_minutes, blueprint, max_attempts, \
-             pass_score, max_score, company_score, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             pass_score, max_score, company_score, created_at, max_tab_switches) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              RETURNING {COLUMNS}"
         ))
         .bind(new.title)
@@ -108,6 +116,7 @@ impl Store {
         .bind(i64::from(new.blueprint.max_score().hundredths()))
         .bind(serde_json::to_string(&new.company_score).expect("the rule serializes"))
         .bind(now)
+        .bind(new.max_tab_switches)
         .fetch_one(self.writer())
         .await?;
         from_row(row)
@@ -135,8 +144,13 @@ impl Store {
     /// Ends the window at `now` (if it has not ended already).
     pub async fn close_competition(&self, id: i64, now: Millis) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE competitions SET closed_at = $1, closes_at = $2 WHERE id = $3 AND closes_at > $4",
+            // Closed before it opened: the window becomes empty rather than inverted.
+            "UPDATE competitions SET closed_at = $1, closes_at = $2, \
+             opens_at = CASE WHEN opens_at > $3 THEN $4 ELSE opens_at END \
+             WHERE id = $5 AND closes_at > $6",
         )
+        .bind(now)
+        .bind(now)
         .bind(now)
         .bind(now)
         .bind(id)

@@ -1,0 +1,134 @@
+// Talking to the server: JSON in and out, the Bearer token, and one error type for every
+// failure, so callers can tell "the server said no" (show its Chinese message) from "no
+// answer at all" (offline, timeout, server restarting: try again later).
+
+import { readJson, remove, writeJson } from "./storage.js";
+
+const TOKEN_KEY = "ecoquiz.token";
+const DEFAULT_TIMEOUT_MS = 15000;
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields) {
+    super(message);
+    this.name = "ApiError";
+    /** HTTP status; 0 when no answer arrived (offline, timeout, connection refused). */
+    this.status = status;
+    this.code = code;
+    /** `{field: message}` from a 422. */
+    this.fields = fields || {};
+  }
+
+  get offline() {
+    return this.status === 0;
+  }
+
+  /** Whether the same request may succeed later without anything changing on our side. */
+  get retryable() {
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+let unauthorizedHandler = null;
+
+/** Read from storage every time: a login in another tab is this tab's login too. */
+export function getToken() {
+  return readJson(TOKEN_KEY, null);
+}
+
+export function setToken(value) {
+  if (value) writeJson(TOKEN_KEY, value);
+  else remove(TOKEN_KEY);
+}
+
+/** Who the token belongs to (its `sub`), to keep one person's local data apart from another's. */
+export function tokenSubject() {
+  const token = getToken();
+  if (!token) return null;
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const padded = part + "===".slice((part.length + 3) % 4);
+    const claims = JSON.parse(atob(padded));
+    return claims && claims.sub !== undefined ? String(claims.sub) : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+/** Called once per 401 on a request that carried a token (expired or revoked login). */
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
+}
+
+function offlineError() {
+  const offline = typeof navigator !== "undefined" && navigator.onLine === false;
+  return new ApiError(0, "network", offline ? "网络已断开,请检查网络连接" : "暂时无法连接服务器,请稍后重试");
+}
+
+/**
+ * Sends a request; resolves with the parsed JSON body (null for 204), rejects with ApiError.
+ * options: {timeoutMs, keepalive, anonymous}
+ */
+export async function request(method, path, body, options) {
+  const settings = options || {};
+  const headers = { Accept: "application/json" };
+  // Login and registration go without the token: their 401 means "wrong password", not
+  // "your login ended".
+  const sentToken = settings.anonymous ? null : getToken();
+  if (sentToken) headers.Authorization = `Bearer ${sentToken}`;
+  const init = { method, headers, cache: "no-store", credentials: "same-origin" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  if (settings.keepalive) init.keepalive = true;
+  // A request that hangs (a venue Wi-Fi that drops packets) must end, or retries never start.
+  const controller = typeof AbortController === "function" ? new AbortController() : null;
+  if (controller) init.signal = controller.signal;
+  const timer = setTimeout(() => {
+    if (controller) controller.abort();
+  }, settings.timeoutMs || DEFAULT_TIMEOUT_MS);
+
+  let response;
+  let text;
+  try {
+    response = await fetch(path, init);
+    text = await response.text();
+  } catch (error) {
+    throw offlineError();
+  } finally {
+    clearTimeout(timer);
+  }
+
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      data = null;
+    }
+  }
+  if (response.ok) return data;
+
+  const detail = data && data.error ? data.error : null;
+  if (response.status === 401 && sentToken) {
+    // Only a request that carried a token means "your login ended"; a failed login is a 401 too.
+    // Another tab may have logged in again meanwhile: keep a newer token.
+    if (getToken() === sentToken) setToken(null);
+    if (unauthorizedHandler) unauthorizedHandler();
+  }
+  if (detail && detail.message) {
+    throw new ApiError(response.status, detail.code || "error", detail.message, detail.fields);
+  }
+  // No JSON error body: a proxy's page (502 during a restart) or a route not there yet.
+  const message =
+    response.status >= 500
+      ? `服务器暂时不可用(${response.status}),请稍后重试`
+      : `请求失败(${response.status})`;
+  throw new ApiError(response.status, "http", message);
+}
+
+export const api = {
+  get: (path, options) => request("GET", path, undefined, options),
+  post: (path, body, options) => request("POST", path, body, options),
+  put: (path, body, options) => request("PUT", path, body, options),
+};

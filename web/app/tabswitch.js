@@ -1,0 +1,175 @@
+// 切屏 records: noticing that the exam page was left (hidden, or the window lost focus) and
+// reporting each time to the server — through a stored counter, so a switch made while
+// offline (or just before the page was frozen in the background) is reported later.
+
+import { api } from "./api.js";
+import { personKey, storedAttemptIds } from "./local.js";
+import { readJson, remove, writeJson } from "./storage.js";
+import { backoffDelay } from "./retry.js";
+
+/**
+ * Calls `onLeave()` once per time the person leaves the page. Leaving usually fires both
+ * `blur` and `visibilitychange` (in either order), and some phones flicker focus on return:
+ * the page counts as left until it is seen visible or focused again, and a leave within a
+ * moment of coming back is the same switch. Returns the function that stops watching.
+ */
+export function watchLeaving(onLeave) {
+  const SAME_SWITCH_MS = 800;
+  let away = false;
+  let backAt = 0;
+  // A reload (often what someone does when the network is bad) or leaving the page hides it
+  // too; `pagehide` comes first then, and that is not a switch to another app.
+  let unloading = false;
+  function leave() {
+    if (away || unloading) return;
+    away = true;
+    if (Date.now() - backAt < SAME_SWITCH_MS) return;
+    onLeave();
+  }
+  function back() {
+    if (!away) return;
+    away = false;
+    backAt = Date.now();
+  }
+  function visibility() {
+    if (document.visibilityState === "hidden") leave();
+    else back();
+  }
+  function pagehide() {
+    unloading = true;
+  }
+  function pageshow() {
+    unloading = false; // back from the browser's page cache
+  }
+  document.addEventListener("visibilitychange", visibility);
+  window.addEventListener("blur", leave);
+  window.addEventListener("focus", back);
+  window.addEventListener("pagehide", pagehide);
+  window.addEventListener("pageshow", pageshow);
+  return () => {
+    document.removeEventListener("visibilitychange", visibility);
+    window.removeEventListener("blur", leave);
+    window.removeEventListener("focus", back);
+    window.removeEventListener("pagehide", pagehide);
+    window.removeEventListener("pageshow", pageshow);
+  };
+}
+
+const reporters = new Map();
+
+/** The report queue of an attempt of the signed-in person. */
+export function tabSwitchReports(attemptId) {
+  const key = personKey("tabs", attemptId);
+  let reporter = reporters.get(key);
+  if (!reporter) {
+    reporter = new TabSwitchReports(attemptId, key);
+    reporters.set(key, reporter);
+  }
+  return reporter;
+}
+
+export function resumeTabSwitchReports() {
+  storedAttemptIds("tabs").forEach((id) => tabSwitchReports(id));
+  reporters.forEach((reporter) => {
+    reporter.paused = false;
+    reporter.kick();
+  });
+}
+
+function kickAll() {
+  reporters.forEach((reporter) => reporter.kick());
+}
+
+window.addEventListener("online", kickAll);
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") kickAll();
+});
+
+class TabSwitchReports {
+  constructor(attemptId, key) {
+    this.attemptId = attemptId;
+    this.key = key;
+    this.sending = false;
+    this.timer = 0;
+    this.failures = 0;
+    this.paused = false;
+    this.closed = false;
+    this.listeners = [];
+  }
+
+  unreported() {
+    const n = Number(readJson(this.key, 0));
+    return n > 0 ? n : 0;
+  }
+
+  record() {
+    if (this.closed) return;
+    writeJson(this.key, this.unreported() + 1);
+    this.paused = false;
+    this.kick();
+  }
+
+  kick() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = 0;
+    }
+    this.pump();
+  }
+
+  pump() {
+    if (this.sending || this.closed || this.paused) return;
+    if (personKey("tabs", this.attemptId) !== this.key) return;
+    if (this.unreported() === 0) return;
+    this.sending = true;
+    // keepalive: the report may be sent just as the page goes to the background.
+    api.post(`/api/attempts/${this.attemptId}/tab-switches`, undefined, { keepalive: true }).then(
+      (reply) => {
+        this.sending = false;
+        this.failures = 0;
+        const left = this.unreported() - 1;
+        if (left > 0) writeJson(this.key, left);
+        else remove(this.key);
+        if (reply && reply.submitted) this.close();
+        this.emit({ type: "reply", reply: reply || {} });
+        this.pump();
+      },
+      (error) => {
+        this.sending = false;
+        if (error.status === 409) {
+          // Submitted or past the deadline: nothing left to record.
+          this.close();
+          this.emit({ type: "closed", message: error.message });
+        } else if (error.status === 401) {
+          this.paused = true;
+        } else if (error.retryable) {
+          this.failures += 1;
+          this.timer = setTimeout(() => {
+            this.timer = 0;
+            this.pump();
+          }, backoffDelay(this.failures));
+        } else {
+          // 404: no such attempt for this person (or a server without 切屏 records).
+          this.close();
+        }
+      }
+    );
+  }
+
+  close() {
+    this.closed = true;
+    remove(this.key);
+  }
+
+  /** `listener({type: "reply", reply} | {type: "closed", message})`; returns unsubscribe. */
+  subscribe(listener) {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  emit(event) {
+    this.listeners.slice().forEach((listener) => listener(event));
+  }
+}
