@@ -298,50 +298,60 @@ async fn the_participant_export_ranks_with_ties_masks_phones_and_neutralizes_for
     assert!(!csv.contains("13900000001"), "phones are masked");
 }
 
-/// What the question export must say about each question, worked out from the sheets the
-/// participants sent: (drawn, fully correct, unanswered, discrimination text).
-fn expected_items(fixture: &Fixture) -> HashMap<String, (u32, u32, u32, Option<&'static str>)> {
+/// What the question export must say about one question.
+#[derive(Clone, Copy, Debug, Default)]
+struct ExpectedItem {
+    drawn: u32,
+    correct: u32,
+    unanswered: u32,
+    /// (drew it, answered it right) in the upper and the lower group.
+    upper: [u32; 2],
+    lower: [u32; 2],
+}
+
+impl ExpectedItem {
+    /// The upper group answers everything right, so p(upper) is 1 whenever it drew the
+    /// question; the lower group has two people: p(lower) is 0, ½ or 1.
+    fn discrimination(&self) -> Option<&'static str> {
+        if self.upper[0] == 0 || self.lower[0] == 0 {
+            return None;
+        }
+        assert_eq!(self.upper[0], self.upper[1]);
+        Some(match (self.lower[1], self.lower[0]) {
+            (0, _) => "1.00",
+            (1, 2) => "0.50",
+            _ => "0.00",
+        })
+    }
+}
+
+/// What the question export must say about each question (by stem), worked out from the
+/// sheets the participants sent.
+fn expected_items(fixture: &Fixture) -> HashMap<String, ExpectedItem> {
     // Ranking: 张三, 赵六 (21) | 李四, 孙七 (19.5) | @王五 (12), =1+1 (10). 27 % of 6 rounds
     // to 2: the upper group is 张三 and 赵六, the lower @王五 and =1+1.
     let upper = [0, 3];
     let lower = [4, 2];
-    let mut items: HashMap<String, (u32, u32, u32, [u32; 2], [u32; 2])> = HashMap::new();
+    let mut items: HashMap<String, ExpectedItem> = HashMap::new();
     for (i, (paper, sheet, _)) in fixture.papers.iter().enumerate() {
         for question in paper {
             let sent = sheet.get(&question.no);
             let correct = sent == Some(&question.key);
             let entry = items.entry(question.stem.clone()).or_default();
-            entry.0 += 1;
-            entry.1 += u32::from(correct);
-            entry.2 += u32::from(sent.is_none());
+            entry.drawn += 1;
+            entry.correct += u32::from(correct);
+            entry.unanswered += u32::from(sent.is_none());
             if upper.contains(&i) {
-                entry.3[0] += 1;
-                entry.3[1] += u32::from(correct);
+                entry.upper[0] += 1;
+                entry.upper[1] += u32::from(correct);
             }
             if lower.contains(&i) {
-                entry.4[0] += 1;
-                entry.4[1] += u32::from(correct);
+                entry.lower[0] += 1;
+                entry.lower[1] += u32::from(correct);
             }
         }
     }
     items
-        .into_iter()
-        .map(|(stem, (drawn, correct, unanswered, up, low))| {
-            // The upper group answers everything right, so p(upper) is 1 whenever it drew
-            // the question; the lower group has two people: p(lower) is 0, ½ or 1.
-            let discrimination = if up[0] == 0 || low[0] == 0 {
-                None
-            } else {
-                assert_eq!(up[0], up[1]);
-                Some(match (low[1], low[0]) {
-                    (0, _) => "1.00",
-                    (1, 2) => "0.50",
-                    _ => "0.00",
-                })
-            };
-            (stem, (drawn, correct, unanswered, discrimination))
-        })
-        .collect()
 }
 
 async fn the_question_export_counts_draws_correct_answers_and_discrimination(app: TestApp) {
@@ -379,16 +389,17 @@ async fn the_question_export_counts_draws_correct_answers_and_discrimination(app
         let record = record.unwrap();
         let stem = &record[column("题干")];
         let stem = stem.strip_prefix('\'').unwrap_or(stem);
-        let &(drawn, correct, unanswered, discrimination) = expected
+        let item = expected
             .get(stem)
             .unwrap_or_else(|| panic!("an exported question no paper held: {stem}"));
+        let drawn = item.drawn;
         let percent = |n: u32| format!("{:.1}%", f64::from(n) * 100.0 / f64::from(drawn));
         assert_eq!(record[column("抽中次数")], drawn.to_string(), "{stem}");
-        assert_eq!(record[column("正确率")], percent(correct), "{stem}");
-        assert_eq!(record[column("未作答率")], percent(unanswered), "{stem}");
+        assert_eq!(record[column("正确率")], percent(item.correct), "{stem}");
+        assert_eq!(record[column("未作答率")], percent(item.unanswered), "{stem}");
         assert_eq!(
             &record[column("区分度")],
-            discrimination.unwrap_or(""),
+            item.discrimination().unwrap_or(""),
             "{stem}"
         );
         seen += 1;
