@@ -346,7 +346,11 @@ pub async fn record_tab_switch(
         .max_tab_switches
         .is_some_and(|max| tab_switches > max);
     let result = if over_limit {
-        tracing::info!(attempt_id, tab_switches, "tab switch limit exceeded: submitting");
+        tracing::info!(
+            attempt_id,
+            tab_switches,
+            "tab switch limit exceeded: submitting"
+        );
         Some(submit(state, attempt_id, participant_id).await?)
     } else {
         None

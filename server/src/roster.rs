@@ -69,7 +69,9 @@ impl RosterColumn {
             "统一社会信用代码" | "社会信用代码" | "信用代码" | "credit_code" => {
                 RosterColumn::CreditCode
             }
-            "所属街道" | "街道" | "所属街镇" | "街镇" | "subdistrict" => RosterColumn::Subdistrict,
+            "所属街道" | "街道" | "所属街镇" | "街镇" | "subdistrict" => {
+                RosterColumn::Subdistrict
+            }
             "序号" | "no" | "no." => RosterColumn::RowNumber,
             _ => return None,
         })
@@ -190,7 +192,9 @@ fn read_header(header: &[String], errors: &mut Vec<RowError>) -> Option<Vec<Opti
                 errors.push(RowError {
                     line: 1,
                     column: None,
-                    message: "表头有空白列;请删除空列,或填写列名(企业名称、统一社会信用代码、所属街道)".into(),
+                    message:
+                        "表头有空白列;请删除空列,或填写列名(企业名称、统一社会信用代码、所属街道)"
+                            .into(),
                 });
             }
             None => {
@@ -297,9 +301,15 @@ mod tests {
 
     #[test]
     fn an_unknown_column_is_refused_but_a_row_number_column_is_ignored() {
-        let csv = format!("序号,企业名称,统一社会信用代码,所属街道\n1,甲,{},沙头街道\n", code(1));
+        let csv = format!(
+            "序号,企业名称,统一社会信用代码,所属街道\n1,甲,{},沙头街道\n",
+            code(1)
+        );
         assert!(parse_roster(csv.as_bytes()).unwrap().is_valid());
-        let csv = format!("企业名称,信用代码,街道,联系人\n甲,{},沙头街道,张三\n", code(1));
+        let csv = format!(
+            "企业名称,信用代码,街道,联系人\n甲,{},沙头街道,张三\n",
+            code(1)
+        );
         let report = parse_roster(csv.as_bytes()).unwrap();
         assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
         assert!(report.errors[0].message.contains("联系人"));

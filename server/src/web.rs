@@ -157,6 +157,9 @@ mod tests {
     #[test]
     fn notes_beside_the_pages_are_not_served() {
         assert_eq!(content_type("README.md"), None);
-        assert_eq!(content_type("app/app.js"), Some("text/javascript; charset=utf-8"));
+        assert_eq!(
+            content_type("app/app.js"),
+            Some("text/javascript; charset=utf-8")
+        );
     }
 }

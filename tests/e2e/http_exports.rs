@@ -396,7 +396,11 @@ async fn the_question_export_counts_draws_correct_answers_and_discrimination(app
         let percent = |n: u32| format!("{:.1}%", f64::from(n) * 100.0 / f64::from(drawn));
         assert_eq!(record[column("抽中次数")], drawn.to_string(), "{stem}");
         assert_eq!(record[column("正确率")], percent(item.correct), "{stem}");
-        assert_eq!(record[column("未作答率")], percent(item.unanswered), "{stem}");
+        assert_eq!(
+            record[column("未作答率")],
+            percent(item.unanswered),
+            "{stem}"
+        );
         assert_eq!(
             &record[column("区分度")],
             item.discrimination().unwrap_or(""),

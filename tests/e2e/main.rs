@@ -5,6 +5,9 @@
 //! One test binary (faster to link than one per file); each module is a user-facing area.
 
 mod browser;
+mod browser_admin;
+mod browser_contestant;
+mod chromium;
 mod cli_bank;
 mod durability;
 mod http_accounts;

@@ -71,6 +71,10 @@ function showView() {
     // A bug in one view shows as a message, not a blank page.
     showNotice(`页面出错:${error.message}`, "error");
   }
+  // A new view starts at its top, where its title and the notice are: otherwise the scroll
+  // of the previous view (a long form, scrolled down to 创建竞赛) carries over and the
+  // organizer lands somewhere in the middle of the next one, the notice off-screen.
+  window.scrollTo(0, 0);
 }
 
 function showLogin(message = "") {

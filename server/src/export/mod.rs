@@ -107,7 +107,9 @@ impl ExportFormat {
 /// `companies.csv` → (Companies, Csv): the last segment of the export's HTTP path.
 pub fn parse_file_name(name: &str) -> Option<(ExportKind, ExportFormat)> {
     let (stem, extension) = name.rsplit_once('.')?;
-    let kind = ExportKind::ALL.into_iter().find(|k| k.path_name() == stem)?;
+    let kind = ExportKind::ALL
+        .into_iter()
+        .find(|k| k.path_name() == stem)?;
     Some((kind, ExportFormat::parse(extension)?))
 }
 
@@ -301,10 +303,9 @@ fn subdistricts_export(subdistricts: Vec<SubdistrictRow>) -> Export {
             s.roster_companies.map_or(Cell::Empty, integer),
             integer(s.participating_companies),
             integer(s.participants),
-            s.roster_companies
-                .map_or(Cell::Empty, |listed| {
-                    rate(s.participating_roster_companies, listed)
-                }),
+            s.roster_companies.map_or(Cell::Empty, |listed| {
+                rate(s.participating_roster_companies, listed)
+            }),
             optional_score(s.average),
         ]
     })
@@ -356,7 +357,14 @@ fn participants_export(
 
 /// Option share columns: A–H, the judge question's 正确 counted as A and 错误 as B.
 const OPTION_HEADERS: [&str; 8] = [
-    "A选择率", "B选择率", "C选择率", "D选择率", "E选择率", "F选择率", "G选择率", "H选择率",
+    "A选择率",
+    "B选择率",
+    "C选择率",
+    "D选择率",
+    "E选择率",
+    "F选择率",
+    "G选择率",
+    "H选择率",
 ];
 
 fn questions_export(questions: Vec<QuestionRow>) -> Export {
@@ -389,29 +397,33 @@ fn questions_export(questions: Vec<QuestionRow>) -> Export {
         columns,
     };
     lazily(sheet, questions, move |q| {
-            let mut row = vec![
-                text(q.external_id.unwrap_or_else(|| format!("#{}", q.question_id))),
-                integer(q.version),
-                text(kind_label(q.kind).to_owned()),
-                text(q.regulation),
-                q.article.map_or(Cell::Empty, text),
-                text(q.difficulty.label().to_owned()),
-                integer(q.drawn),
-                rate(q.correct, q.drawn),
-            ];
-            row.extend((0..options).map(|i| match q.chose.get(i) {
-                Some(&chose) => rate(chose, q.drawn),
-                None => Cell::Empty,
-            }));
-            row.push(rate(q.unanswered, q.drawn));
-            row.push(q.discrimination.map_or(Cell::Empty, |(numerator, denominator)| {
-                Cell::Decimal {
+        let mut row = vec![
+            text(
+                q.external_id
+                    .unwrap_or_else(|| format!("#{}", q.question_id)),
+            ),
+            integer(q.version),
+            text(kind_label(q.kind).to_owned()),
+            text(q.regulation),
+            q.article.map_or(Cell::Empty, text),
+            text(q.difficulty.label().to_owned()),
+            integer(q.drawn),
+            rate(q.correct, q.drawn),
+        ];
+        row.extend((0..options).map(|i| match q.chose.get(i) {
+            Some(&chose) => rate(chose, q.drawn),
+            None => Cell::Empty,
+        }));
+        row.push(rate(q.unanswered, q.drawn));
+        row.push(
+            q.discrimination
+                .map_or(Cell::Empty, |(numerator, denominator)| Cell::Decimal {
                     numerator,
                     denominator,
-                }
-            }));
-            row.push(text(q.stem));
-            row
+                }),
+        );
+        row.push(text(q.stem));
+        row
     })
 }
 

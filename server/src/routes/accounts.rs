@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use crate::app::AppState;
 use crate::auth::{CurrentParticipant, Role};
 use crate::clock::rfc3339;
-use question_bank::Points;
 use crate::error::{AppError, AppJson};
 use crate::identity::{CreditCode, Phone};
 use crate::roster::{MAX_COMPANY_NAME_CHARS, MAX_SUBDISTRICT_CHARS, same_text};
 use crate::store::accounts::NewParticipant;
+use question_bank::Points;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,7 +56,9 @@ async fn me(
             })
         })
         .collect();
-    Ok(Json(json!({ "participant": participant, "attempts": attempts })))
+    Ok(Json(
+        json!({ "participant": participant, "attempts": attempts }),
+    ))
 }
 
 #[derive(Deserialize)]

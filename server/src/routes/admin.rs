@@ -352,7 +352,10 @@ async fn create_competition(
             CompanyScoreRule::default()
         }),
     };
-    if input.max_tab_switches.is_some_and(|max| !(0..=100).contains(&max)) {
+    if input
+        .max_tab_switches
+        .is_some_and(|max| !(0..=100).contains(&max))
+    {
         problems.insert(
             "max_tab_switches".into(),
             "允许切屏次数必须是 0 到 100 之间的整数;不限制请留空".into(),

@@ -96,7 +96,9 @@ async fn list_for_organizers(
     CurrentOrganizer(_): CurrentOrganizer,
 ) -> Result<Json<Value>, AppError> {
     let companies = state.store.roster().await?;
-    Ok(Json(json!({ "total": companies.len(), "items": companies })))
+    Ok(Json(
+        json!({ "total": companies.len(), "items": companies }),
+    ))
 }
 
 /// Public: a roster lists the district's regulated enterprises (names and credit codes are

@@ -35,7 +35,10 @@ async fn download(
     let competition = exam::competition(&state, id).await?;
     let prepared = export::prepare(&state.store, &competition, kind).await?;
     let name = export::download_name(&competition, kind, format);
-    let disposition = content_disposition(&name, &format!("{}.{}", kind.path_name(), format.extension()));
+    let disposition = content_disposition(
+        &name,
+        &format!("{}.{}", kind.path_name(), format.extension()),
+    );
     let body = match format {
         ExportFormat::Csv => Body::from_stream(futures_util::stream::iter(
             prepared.csv_chunks().map(Ok::<_, Infallible>),

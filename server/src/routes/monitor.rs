@@ -68,7 +68,10 @@ mod tests {
     #[test]
     fn full_marks_fall_in_the_last_bucket_and_zero_in_the_first() {
         let buckets = histogram(&[0, 2100, 1050, 1049], 2100);
-        let counts: Vec<u64> = buckets.iter().map(|b| b["count"].as_u64().unwrap()).collect();
+        let counts: Vec<u64> = buckets
+            .iter()
+            .map(|b| b["count"].as_u64().unwrap())
+            .collect();
         assert_eq!(counts, [1, 0, 0, 0, 1, 1, 0, 0, 0, 1]);
         assert_eq!(buckets[9]["to"], 21.0);
         assert_eq!(buckets[5]["from"], 10.5);

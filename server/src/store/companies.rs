@@ -58,8 +58,7 @@ impl Store {
                     counts.imported += 1;
                 }
                 Some(stored)
-                    if stored.name == company.name
-                        && stored.subdistrict == company.subdistrict =>
+                    if stored.name == company.name && stored.subdistrict == company.subdistrict =>
                 {
                     counts.unchanged += 1;
                 }

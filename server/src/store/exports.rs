@@ -39,7 +39,10 @@ pub struct IssuedQuestion<'o> {
 impl Store {
     /// Every graded attempt of the competition (several per participant when attempts are
     /// allowed; the exports keep each participant's best).
-    pub async fn graded_results(&self, competition_id: i64) -> Result<Vec<GradedResult>, StoreError> {
+    pub async fn graded_results(
+        &self,
+        competition_id: i64,
+    ) -> Result<Vec<GradedResult>, StoreError> {
         let rows: Vec<GradedRow> = sqlx::query_as(
             "SELECT a.id, a.participant_id, p.name, p.phone, p.company_name, p.credit_code, p.subdistrict, \
                     a.score, a.duration_ms, a.submitted_at, a.tab_switches \
@@ -85,7 +88,10 @@ impl Store {
     }
 
     /// The question versions the graded attempts of the competition were issued.
-    pub async fn issued_versions(&self, competition_id: i64) -> Result<Vec<QuestionRef>, StoreError> {
+    pub async fn issued_versions(
+        &self,
+        competition_id: i64,
+    ) -> Result<Vec<QuestionRef>, StoreError> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT DISTINCT aq.question_id, aq.version \
              FROM attempt_questions aq JOIN attempts a ON a.id = aq.attempt_id \
