@@ -191,8 +191,8 @@ pub struct CompanyResult {
 
 /// Companies with at least `min_participants` graded participants, scored by the rule and
 /// ranked by score desc (equal scores share a rank; then more participants, then name).
-pub fn rank_companies(
-    individuals: &[IndividualResult],
+pub fn rank_companies<'r>(
+    individuals: impl IntoIterator<Item = &'r IndividualResult>,
     rule: CompanyScoreRule,
 ) -> Vec<(u32, CompanyResult)> {
     let mut by_company: HashMap<&str, (String, Vec<Points>)> = HashMap::new();

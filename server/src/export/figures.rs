@@ -138,9 +138,8 @@ pub fn company_rows(
     rule: CompanyScoreRule,
     pass_score: Points,
 ) -> Vec<CompanyRow> {
-    let individuals: Vec<IndividualResult> =
-        results.iter().map(|(_, r)| r.individual.clone()).collect();
-    let ranked: HashMap<String, (u32, Points)> = rules::rank_companies(&individuals, rule)
+    let individuals = results.iter().map(|(_, r)| &r.individual);
+    let ranked: HashMap<String, (u32, Points)> = rules::rank_companies(individuals, rule)
         .into_iter()
         .map(|(rank, c)| (c.credit_code, (rank, c.score)))
         .collect();

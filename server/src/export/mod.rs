@@ -164,7 +164,7 @@ pub async fn prepare(
         ExportKind::Participants => {
             let roster = store.roster().await?;
             let identities = company_identities(&ranked, &roster);
-            Ok(participants_export(ranked, &identities))
+            Ok(participants_export(ranked, identities))
         }
         ExportKind::Companies | ExportKind::Subdistricts => {
             let roster = store.roster().await?;
@@ -313,7 +313,7 @@ fn subdistricts_export(subdistricts: Vec<SubdistrictRow>) -> Export {
 
 fn participants_export(
     ranked: Vec<(u32, GradedResult)>,
-    identities: &HashMap<String, figures::CompanyIdentity>,
+    identities: HashMap<String, figures::CompanyIdentity>,
 ) -> Export {
     let sheet = Sheet {
         name: ExportKind::Participants.title(),
@@ -330,16 +330,12 @@ fn participants_export(
         ],
     };
     // The company's name and subdistrict as every export shows them (the roster's, when the
-    // company is on it); the identities are few next to the participants.
-    let places: HashMap<String, (String, String)> = identities
-        .iter()
-        .map(|(code, i)| (code.clone(), (i.name.clone(), i.subdistrict.clone())))
-        .collect();
+    // company is on it).
     lazily(sheet, ranked, move |(rank, r)| {
-        let (company, subdistrict) = places
-            .get(&r.individual.credit_code)
-            .cloned()
-            .unwrap_or((r.individual.company, r.subdistrict));
+        let (company, subdistrict) = match identities.get(&r.individual.credit_code) {
+            Some(place) => (place.name.clone(), place.subdistrict.clone()),
+            None => (r.individual.company, r.subdistrict),
+        };
         vec![
             integer(rank),
             text(r.individual.name),
