@@ -115,11 +115,7 @@ pub struct PaperQuestion {
 impl PaperQuestion {
     /// A response in the participant's option order, mapped to the bank's order.
     pub fn to_original(&self, shown: Choice) -> Choice {
-        Choice::from_indexes(
-            shown
-                .indexes()
-                .filter_map(|i| self.option_order.get(i).map(|&o| usize::from(o))),
-        )
+        shown_to_original(&self.option_order, shown)
     }
 
     /// A choice in the bank's order (the answer key), mapped to the participant's order.
@@ -132,6 +128,17 @@ impl PaperQuestion {
                 .map(|(shown, _)| shown),
         )
     }
+}
+
+/// A response in the participant's option order mapped to the bank's order through a paper's
+/// `option_order` (`option_order[shown] = original`), for code that holds the stored order
+/// rather than a [`PaperQuestion`].
+pub fn shown_to_original(option_order: &[u8], shown: Choice) -> Choice {
+    Choice::from_indexes(
+        shown
+            .indexes()
+            .filter_map(|i| option_order.get(i).map(|&o| usize::from(o))),
+    )
 }
 
 /// A participant's paper: which questions, in which order, with which option order.

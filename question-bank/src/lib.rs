@@ -42,7 +42,7 @@ pub mod points;
 pub mod question;
 pub mod text;
 
-pub use assembly::{Bank, Paper, PaperQuestion, assemble};
+pub use assembly::{Bank, Paper, PaperQuestion, assemble, shown_to_original};
 pub use blueprint::{Blueprint, BlueprintProblem, Section};
 pub use bureau_csv::{
     DEFAULT_MAX_BYTES, Duplicate, ImportReport, ImportedQuestion, RowError, SourceEncoding, Table,

@@ -534,36 +534,38 @@ async fn write_export(
     let prepared = crate::export::prepare(store, &competition, kind)
         .await
         .map_err(|e| failed(&e))?;
-    let rows = prepared.row_count;
     let file_name = output
         .file_name()
         .ok_or_else(|| (Outcome::Invalid, format!("{} 不是文件名", output.display())))?;
     let partial = output.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
-    let written = (|| -> Result<(), String> {
-        let mut file = std::io::BufWriter::new(File::create(&partial).map_err(|e| e.to_string())?);
-        match format {
-            ExportFormat::Csv => {
-                for chunk in prepared.csv_chunks() {
-                    file.write_all(&chunk).map_err(|e| e.to_string())?;
-                }
-            }
+    let target = output.to_path_buf();
+    let written_to = partial.clone();
+    // The rows may still be arriving from the store: write on a blocking thread.
+    let written = tokio::task::spawn_blocking(move || -> Result<usize, String> {
+        let mut file =
+            std::io::BufWriter::new(File::create(&written_to).map_err(|e| e.to_string())?);
+        let rows = match format {
+            ExportFormat::Csv => prepared.write_csv(&mut file).map_err(|e| e.to_string())?,
             ExportFormat::Xlsx => {
-                let bytes = prepared.xlsx().map_err(|e| e.to_string())?;
+                let (bytes, rows) = prepared.xlsx().map_err(|e| e.to_string())?;
                 file.write_all(&bytes).map_err(|e| e.to_string())?;
+                rows
             }
-        }
+        };
         file.into_inner()
             .map_err(|e| e.to_string())?
             .sync_all()
             .map_err(|e| e.to_string())?;
-        std::fs::rename(&partial, output).map_err(|e| e.to_string())
-    })();
-    if let Err(e) = written {
+        std::fs::rename(&written_to, &target).map_err(|e| e.to_string())?;
+        Ok(rows)
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    written.map_err(|e| {
         let _ = std::fs::remove_file(&partial);
-        return Err((
+        (
             Outcome::Unreadable,
             format!("无法写入 {}:{e}", output.display()),
-        ));
-    }
-    Ok(rows)
+        )
+    })
 }

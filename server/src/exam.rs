@@ -416,19 +416,36 @@ pub async fn grade_attempt(
         .store
         .finish_attempt(attempt.id, |answers| {
             let answers: BTreeMap<i64, Choice> = answers.iter().copied().collect();
-            let grade = grade_paper(items.iter().map(|(item, question)| {
-                let response = answers
-                    .get(&i64::from(item.no))
-                    .copied()
-                    .unwrap_or(Choice::EMPTY);
-                (item, *question, response)
-            }));
+            let shown: Vec<Choice> = items
+                .iter()
+                .map(|(item, _)| {
+                    answers
+                        .get(&i64::from(item.no))
+                        .copied()
+                        .unwrap_or(Choice::EMPTY)
+                })
+                .collect();
+            let grade = grade_paper(
+                items
+                    .iter()
+                    .zip(&shown)
+                    .map(|((item, question), &response)| (item, *question, response)),
+            );
             score = grade.score;
+            let responses = paper
+                .iter()
+                .zip(&items)
+                .zip(&shown)
+                .map(|(((entry, _), (item, _)), &response)| {
+                    (entry.question, item.to_original(response))
+                })
+                .collect();
             FinalGrade {
                 score: i64::from(grade.score.hundredths()),
                 correct_count: i64::from(grade.correct_count),
                 submitted_at,
                 duration_ms: (submitted_at - attempt.started_at).max(0),
+                responses,
             }
         })
         .await?;

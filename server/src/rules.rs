@@ -53,8 +53,11 @@ pub struct IndividualResult {
     pub submitted_at: Millis,
 }
 
+/// What ranks a result: the lower key ranks higher. Equal keys share a rank.
+pub type RankingKey = (std::cmp::Reverse<Points>, i64, Millis);
+
 /// Which of two attempts ranks higher: score desc, then time used asc, then submit time asc.
-fn ranking_key(r: &IndividualResult) -> (std::cmp::Reverse<Points>, i64, Millis) {
+pub fn ranking_key(r: &IndividualResult) -> RankingKey {
     (std::cmp::Reverse(r.score), r.duration_ms, r.submitted_at)
 }
 

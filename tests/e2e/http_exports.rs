@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
-use question_bank::Kind;
+use question_bank::{Kind, option_key};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -26,6 +26,8 @@ on_both_backends!(
     xlsx_exports_keep_numbers_as_numbers_and_times_as_times,
     the_cli_writes_the_same_file_as_the_http_export,
     exports_are_for_organizers_of_existing_competitions_only,
+    attempts_graded_before_responses_were_stored_are_counted_the_same,
+    only_each_participants_best_attempt_is_exported,
 );
 
 /// The roster: (name, subdistrict). Names starting with `+` and `-` must come out neutralized.
@@ -307,6 +309,10 @@ struct ExpectedItem {
     /// (drew it, answered it right) in the upper and the lower group.
     upper: [u32; 2],
     lower: [u32; 2],
+    /// How many chose each of the bank's options (A = the bank's first, whatever order the
+    /// participant saw), and how many options the question has.
+    chose: [u32; 8],
+    options: usize,
 }
 
 impl ExpectedItem {
@@ -339,6 +345,13 @@ fn expected_items(fixture: &Fixture) -> HashMap<String, ExpectedItem> {
             let correct = sent == Some(&question.key);
             let entry = items.entry(question.stem.clone()).or_default();
             entry.drawn += 1;
+            entry.options = question.option_order.len();
+            for key in sent.into_iter().flatten() {
+                let shown = (0..question.option_order.len())
+                    .find(|&i| option_key(question.kind, i) == *key)
+                    .unwrap();
+                entry.chose[usize::from(question.option_order[shown])] += 1;
+            }
             entry.correct += u32::from(correct);
             entry.unanswered += u32::from(sent.is_none());
             if upper.contains(&i) {
@@ -406,6 +419,22 @@ async fn the_question_export_counts_draws_correct_answers_and_discrimination(app
             item.discrimination().unwrap_or(""),
             "{stem}"
         );
+        for (option, letter) in ["A", "B", "C", "D", "E", "F", "G", "H"].iter().enumerate() {
+            let Some(index) = headers.iter().position(|h| *h == format!("{letter}选择率"))
+            else {
+                assert!(
+                    option >= item.options,
+                    "{stem}: no column for option {letter}"
+                );
+                continue;
+            };
+            let expected = if option < item.options {
+                percent(item.chose[option])
+            } else {
+                String::new()
+            };
+            assert_eq!(record[index], expected, "{stem}: option {letter}");
+        }
         seen += 1;
         drawn_total += drawn;
     }
@@ -611,4 +640,121 @@ async fn exports_are_for_organizers_of_existing_competitions_only(app: TestApp) 
         fixture.download("participants.json").await.status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// Runs one SQL statement on the test app's database, beside the server.
+async fn execute_sql(app: &TestApp, sql: &str) {
+    use sqlx::Connection;
+    let url = match app.state.store.postgres_url() {
+        Some(url) => url.to_owned(),
+        None => format!(
+            "sqlite://{}",
+            app.data_dir
+                .path()
+                .join(ecoquiz::store::SQLITE_FILE)
+                .display()
+        ),
+    };
+    let mut connection = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query(sql).execute(&mut connection).await.unwrap();
+    connection.close().await.unwrap();
+}
+
+async fn attempts_graded_before_responses_were_stored_are_counted_the_same(app: TestApp) {
+    let fixture = fixture(app).await;
+    let graded_with_responses = fixture.csv("questions.csv").await;
+    // What a database graded by a version before migration 0003 looks like.
+    execute_sql(&fixture.app, "UPDATE attempts SET responses = NULL").await;
+    let forgotten = fixture.csv("questions.csv").await;
+    assert_eq!(
+        forgotten.lines().count(),
+        1,
+        "without responses nothing is counted: {forgotten}"
+    );
+    // Opening the store (what a server start does) fills them in from the saved answers.
+    let storage = match fixture.app.state.store.postgres_url() {
+        Some(url) => ecoquiz::settings::Storage::DatabaseUrl(url.to_owned()),
+        None => ecoquiz::settings::Storage::DataDir(fixture.app.data_dir.path().to_owned()),
+    };
+    ecoquiz::store::Store::open(&storage).await.unwrap();
+    assert_eq!(fixture.csv("questions.csv").await, graded_with_responses);
+}
+
+async fn only_each_participants_best_attempt_is_exported(app: TestApp) {
+    let admin = app.admin_token().await;
+    app.import_sample_bank(&admin).await;
+    let now = app.clock.now();
+    let created = app
+        .post(
+            "/api/admin/competitions",
+            Some(&admin),
+            &json!({
+                "title": "两次作答",
+                "opens_at": ecoquiz::clock::rfc3339(now),
+                "closes_at": ecoquiz::clock::rfc3339(now + 60 * 60_000),
+                "duration_minutes": 30,
+                "blueprint": small_blueprint(),
+                "max_attempts": 2,
+            }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let competition = body(created).await["id"].as_i64().unwrap();
+    // 甲 does well, then badly; 乙 badly, then well; 丙 once, in between.
+    let mut taken = Vec::new();
+    for (name, phone, plans) in [
+        ("甲", "13900000011", vec![Plan::Perfect, Plan::SinglesOnly]),
+        (
+            "乙",
+            "13900000012",
+            vec![Plan::SinglesOnly, Plan::PartialOnOneMultiple],
+        ),
+        ("丙", "13900000013", vec![Plan::SinglesAndJudges]),
+    ] {
+        let token = app.register(name, phone, "绿源环保科技有限公司").await;
+        for plan in plans {
+            let (attempt, _) = start_paper(&app, competition, &token).await;
+            let paper = answer_key(&app, attempt).await;
+            fill(&app, &token, attempt, &sheet_for(plan, &paper)).await;
+            app.advance_minutes(1);
+            assert_eq!(submit(&app, &token, attempt).await.status(), StatusCode::OK);
+            taken.push(plan);
+        }
+    }
+    let fixture = Fixture {
+        app,
+        admin,
+        competition,
+        papers: Vec::new(),
+    };
+    let csv = fixture.csv("participants.csv").await;
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').collect())
+        .collect();
+    let summary: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r[0], r[1], r[5])).collect();
+    assert_eq!(
+        summary,
+        [
+            ("1", "甲", "21.00"),
+            ("2", "乙", "19.50"),
+            ("3", "丙", "12.00")
+        ]
+    );
+    // The item analysis counts the same three papers of ten questions, not all five.
+    let questions = fixture.csv("questions.csv").await;
+    let mut reader = csv::ReaderBuilder::new().from_reader(questions.as_bytes());
+    let drawn = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "抽中次数")
+        .unwrap();
+    let total: u32 = reader
+        .records()
+        .map(|r| r.unwrap()[drawn].parse::<u32>().unwrap())
+        .sum();
+    assert_eq!(total, 30);
+    assert_eq!(taken.len(), 5, "five attempts were taken");
 }

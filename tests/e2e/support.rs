@@ -624,6 +624,8 @@ pub struct KeyedQuestion {
     pub wrong: &'static str,
     pub explanation: Option<String>,
     pub stem: String,
+    /// `option_order[shown] = the bank's option`.
+    pub option_order: Vec<u8>,
 }
 
 /// The answer key of an attempt's paper, read from the store the way the server grades it.
@@ -647,6 +649,7 @@ pub async fn answer_key(app: &TestApp, attempt: i64) -> Vec<KeyedQuestion> {
                 wrong: option_key(kind, wrong[0]),
                 explanation: question.explanation().map(str::to_owned),
                 stem: question.stem().to_owned(),
+                option_order: entry.option_order.clone(),
             }
         })
         .collect()

@@ -5,31 +5,32 @@
 //! `cargo bench -p ecoquiz --bench exports` (docs/PERFORMANCE.md, "Exports (issue 5)", has the
 //! figures and how to read them). It is a benchmark, not a test: it prints figures and exits 0
 //! however slow the machine is. It exits 1 only when an export failed, returned a different
-//! number of rows than `export::prepare` counts, or a configured PostgreSQL could not be used.
+//! number of rows than its writer counts, or a configured PostgreSQL could not be used.
 //!
 //! Per backend (SQLite in a temporary folder, then PostgreSQL when one is reachable):
 //! 1. **Seed, not timed.** The sample bank (`store.import_questions`), a roster of 2,000
 //!    companies in 12 subdistricts (`store.import_roster`), one closed competition with a
 //!    40-question paper (20 single, 10 multiple with partial credit, 10 judge), and N
-//!    participants with one submitted attempt each. Every paper is really drawn
+//!    participants with one submitted attempt each (its responses stored as grading stores them). Every paper is really drawn
 //!    (`question_bank::assemble`). Each participant answers at a simulated ability: right,
 //!    wrong, partly right or unanswered. The answers are graded by `question_bank::grade_paper`,
 //!    so scores vary, tie and agree with the answers. The rows go in with multi-row INSERTs,
 //!    one transaction per 5,000 participants.
 //! 2. **Baselines.** A plain `SELECT … FROM attempts JOIN participants` read into memory with
-//!    `fetch_all` (the rows every export must read); the streamed read of every issued question
-//!    with its saved answer (what the item analysis must read); a bare axum handler streaming
-//!    as many bytes as each export.
+//!    `fetch_all` (the rows every export must read); the stored responses of every graded
+//!    attempt, streamed (what the item analysis must read); a bare axum handler streaming as
+//!    many bytes as each export.
 //! 3. **Exports over HTTP.** The real server runs in this process (`app::prepare` + `serve` on
 //!    a port-0 listener). For each export there is one warm-up download, then the runs: every
 //!    byte of the body is read, the clock running from sending the request to the last byte.
-//! 4. **Phases.** The steps of `export::prepare`, called one by one and timed, then
-//!    `export::prepare` itself and the CSV and .xlsx writers, with no HTTP.
+//! 4. **Phases.** `export::prepare` and the CSV and .xlsx writers, with no HTTP. (The
+//!    participants export reads its rows while the writer runs, so its read is in the
+//!    writer's time.)
 //! 5. **Memory.** Each export again, in a fresh child process: this binary with
 //!    `ECOQUIZ_EXPORTS_PROBE` set. The figure is the peak resident memory minus the resident
 //!    memory before (`VmHWM` after `/proc/self/clear_refs` was reset, minus `VmRSS`), until
 //!    `prepare` returned and in all. The same is measured for the plain `fetch_all` of the rows
-//!    (one copy of the data), `Store::graded_results`, and that plus `rank_best_results`. The
+//!    (one copy of the data) and `Store::best_results` collected. The
 //!    probes use fresh processes because the allocator keeps freed memory for reuse, and that
 //!    would hide one export's growth inside the previous one's.
 //!
@@ -51,18 +52,15 @@ use axum::body::{Body, Bytes};
 use axum::extract::Path as UrlPath;
 use axum::routing::get;
 use ecoquiz::clock::{Clock, Millis};
-use ecoquiz::export::figures::{
-    ItemAnalysis, company_identities, company_rows, discrimination_groups, rank_best_results,
-    subdistrict_rows,
-};
 use ecoquiz::export::{self, ExportFormat, ExportKind};
 use ecoquiz::identity::{CreditCode, with_check_character};
 use ecoquiz::roster::RosterCompany;
 use ecoquiz::rules::{CompanyMethod, CompanyScoreRule};
 use ecoquiz::settings::{Settings, Storage, redact_url};
 use ecoquiz::store::Store;
-use ecoquiz::store::bank::BankSnapshot;
+use ecoquiz::store::bank::{BankSnapshot, QuestionRef};
 use ecoquiz::store::competitions::{Competition, NewCompetition};
+use ecoquiz::store::exports::responses_text;
 use futures_util::TryStreamExt;
 use question_bank::{
     Blueprint, Choice, Difficulty, Kind, PaperQuestion, Points, Question, assemble, grade_paper,
@@ -84,15 +82,14 @@ const PROBE_STORAGE_VARIABLE: &str = "ECOQUIZ_EXPORTS_PROBE_STORAGE";
 const PROBE_COMPETITION_VARIABLE: &str = "ECOQUIZ_EXPORTS_PROBE_COMPETITION";
 /// The probes that only read, to tell where an export's memory goes: (probe, what it does).
 /// The first is a plain `fetch_all` of the graded rows: one copy of the data.
-const READING_PROBES: [(&str, &str); 3] = [
+const READING_PROBES: [(&str, &str); 2] = [
     (
         "graded-rows",
         "A: plain `fetch_all` of the graded rows (one copy of the data)",
     ),
-    ("graded-results", "`Store::graded_results`"),
     (
-        "ranked-results",
-        "`Store::graded_results` + `rank_best_results`",
+        "best-results",
+        "`Store::best_results` collected (what the company figures hold)",
     ),
 ];
 /// Where the bench creates its scratch database when `ECOQUIZ_BENCH_DATABASE_URL` is unset.
@@ -244,9 +241,9 @@ struct BackendReport {
     seeding: Duration,
     /// `fetch_all` of the graded attempts joined with their participants.
     graded_read: Timings,
-    /// The issued questions with their answers, streamed and counted.
-    issued_read: Timings,
-    issued_rows: u64,
+    /// The graded attempts' stored responses, streamed and counted.
+    responses_read: Timings,
+    responses_rows: u64,
     exports: Vec<ExportFigures>,
     phases: Vec<KindPhases>,
     /// The reading probes, in the order of [`READING_PROBES`]; the first is one copy of the
@@ -259,7 +256,7 @@ struct BackendReport {
 struct ExportFigures {
     kind: ExportKind,
     format: ExportFormat,
-    /// Data rows, as `export::prepare` counts them.
+    /// Data rows, as the CSV writer counts them.
     rows: usize,
     bytes: u64,
     http: Timings,
@@ -324,8 +321,8 @@ async fn run_backend(
             seeded.participants
         ));
     }
-    let (issued_read, issued_rows) = measure(runs, async || {
-        stream_issued_questions(&bench_pool, competition.id).await
+    let (responses_read, responses_rows) = measure(runs, async || {
+        stream_responses(&bench_pool, competition.id).await
     })
     .await?;
 
@@ -400,8 +397,8 @@ async fn run_backend(
         seeded,
         seeding,
         graded_read,
-        issued_read,
-        issued_rows,
+        responses_read,
+        responses_rows,
         exports,
         phases,
         reading_memory,
@@ -463,7 +460,8 @@ async fn measure<T>(
 // Baselines: the unavoidable reads, and HTTP with nothing behind it
 // ---------------------------------------------------------------------------------------
 
-/// The columns `Store::graded_results` reads, as a plain tuple.
+/// The graded rows with their participants (the columns `Store::best_results` reads), as a
+/// plain tuple.
 type GradedRow = (
     i64,
     i64,
@@ -478,18 +476,14 @@ type GradedRow = (
     i64,
 );
 
-/// The same query as `Store::graded_results`.
+/// What `Store::best_results` reads, without its choice of best attempt and its order.
 const GRADED_ROWS_SQL: &str = "SELECT a.id, a.participant_id, p.name, p.phone, p.company_name, \
      p.credit_code, p.subdistrict, a.score, a.duration_ms, a.submitted_at, a.tab_switches \
      FROM attempts a JOIN participants p ON p.id = a.participant_id \
      WHERE a.competition_id = $1 AND a.status = $2";
 
-/// The same query as `Store::for_each_issued_question`.
-const ISSUED_QUESTIONS_SQL: &str = "SELECT aq.attempt_id, aq.question_id, aq.version, \
-     aq.option_order, ans.choice \
-     FROM attempt_questions aq \
-     JOIN attempts a ON a.id = aq.attempt_id \
-     LEFT JOIN answers ans ON ans.attempt_id = aq.attempt_id AND ans.no = aq.no \
+/// The stored responses of the graded attempts: what the item analysis reads.
+const RESPONSES_SQL: &str = "SELECT a.responses FROM attempts a \
      WHERE a.competition_id = $1 AND a.status = $2";
 
 const SUBMITTED: &str = "submitted";
@@ -506,8 +500,8 @@ async fn read_graded_rows(pool: &AnyPool, competition_id: i64) -> Result<usize, 
 }
 
 /// The item analysis must see each of these rows once: streamed, each decoded and counted.
-async fn stream_issued_questions(pool: &AnyPool, competition_id: i64) -> Result<u64, String> {
-    let mut rows = sqlx::query_as::<_, (i64, i64, i64, String, Option<i64>)>(ISSUED_QUESTIONS_SQL)
+async fn stream_responses(pool: &AnyPool, competition_id: i64) -> Result<u64, String> {
+    let mut rows = sqlx::query_as::<_, (Option<String>,)>(RESPONSES_SQL)
         .bind(competition_id)
         .bind(SUBMITTED)
         .fetch(pool);
@@ -515,7 +509,7 @@ async fn stream_issued_questions(pool: &AnyPool, competition_id: i64) -> Result<
     while rows
         .try_next()
         .await
-        .map_err(|e| format!("streaming the issued questions: {e}"))?
+        .map_err(|e| format!("streaming the responses: {e}"))?
         .is_some()
     {
         count += 1;
@@ -717,34 +711,12 @@ async fn download(
 /// Where one kind of export spends its time, without HTTP.
 struct KindPhases {
     kind: ExportKind,
+    /// Data rows, as the CSV writer counts them.
     rows: usize,
-    /// The steps of `export::prepare`, in order, each timed on its own.
-    steps: Vec<(&'static str, Timings)>,
     /// `export::prepare` as the handler calls it.
     prepare: Timings,
     write_csv: Timings,
     write_xlsx: Timings,
-}
-
-/// Laps of a stopwatch, named.
-struct Stopwatch {
-    last: Instant,
-    laps: Vec<(&'static str, Duration)>,
-}
-
-impl Stopwatch {
-    fn start() -> Stopwatch {
-        Stopwatch {
-            last: Instant::now(),
-            laps: Vec::new(),
-        }
-    }
-
-    fn lap(&mut self, name: &'static str) {
-        let now = Instant::now();
-        self.laps.push((name, now - self.last));
-        self.last = now;
-    }
 }
 
 async fn measure_phases(
@@ -753,22 +725,7 @@ async fn measure_phases(
     kind: ExportKind,
     runs: usize,
 ) -> Result<KindPhases, String> {
-    prepare_step_by_step(store, competition, kind).await?;
-    let mut laps_by_run = Vec::new();
-    let mut rows = 0;
-    for _ in 0..runs {
-        let (laps, counted) = prepare_step_by_step(store, competition, kind).await?;
-        laps_by_run.push(laps);
-        rows = counted;
-    }
-    let steps = (0..laps_by_run[0].len())
-        .map(|step| {
-            let name = laps_by_run[0][step].0;
-            let samples = laps_by_run.iter().map(|laps| laps[step].1).collect();
-            (name, Timings::new(samples))
-        })
-        .collect();
-
+    let mut rows = None;
     let mut prepare = Vec::new();
     let mut write_csv = Vec::new();
     let mut write_xlsx = Vec::new();
@@ -780,14 +737,14 @@ async fn measure_phases(
                 .await
                 .map_err(|e| format!("export::prepare: {e}"))?;
             let prepared_at = Instant::now();
-            if prepared.row_count != rows {
+            let (_, written) = write(prepared, format).await?;
+            if *rows.get_or_insert(written) != written {
                 return Err(format!(
-                    "{}: export::prepare counts {} rows, its steps one by one {rows}",
+                    "{}: the writers wrote {written} rows, earlier {}",
                     kind.path_name(),
-                    prepared.row_count
+                    rows.unwrap_or_default()
                 ));
             }
-            write(prepared, format)?;
             if round > 0 {
                 prepare.push(prepared_at - started);
                 let writing = prepared_at.elapsed();
@@ -800,105 +757,45 @@ async fn measure_phases(
     }
     Ok(KindPhases {
         kind,
-        rows,
-        steps,
+        rows: rows.unwrap_or_default(),
         prepare: Timings::new(prepare),
         write_csv: Timings::new(write_csv),
         write_xlsx: Timings::new(write_xlsx),
     })
 }
 
-/// Writes the export as the HTTP handler does and returns its size in bytes.
-fn write(prepared: export::Export, format: ExportFormat) -> Result<u64, String> {
-    match format {
-        ExportFormat::Csv => Ok(prepared.csv_chunks().map(|c| c.len() as u64).sum()),
-        ExportFormat::Xlsx => prepared
-            .xlsx()
-            .map(|file| file.len() as u64)
-            .map_err(|e| e.to_string()),
+/// Counts the bytes written to it and keeps none.
+struct ByteCounter(u64);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len() as u64;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
-/// The steps `export::prepare` takes for `kind` (same calls, same order; keep them in step),
-/// each timed: (laps, rows of the export).
-async fn prepare_step_by_step(
-    store: &Store,
-    competition: &Competition,
-    kind: ExportKind,
-) -> Result<(Vec<(&'static str, Duration)>, usize), String> {
-    let store_error = |e: ecoquiz::store::StoreError| e.to_string();
-    let mut watch = Stopwatch::start();
-    let results = store
-        .graded_results(competition.id)
-        .await
-        .map_err(store_error)?;
-    watch.lap("read graded rows");
-    let ranked = rank_best_results(results);
-    watch.lap("rank");
-    let rows = match kind {
-        ExportKind::Participants => {
-            let roster = store.roster().await.map_err(store_error)?;
-            let _identities = company_identities(&ranked, &roster);
-            watch.lap("roster + identities");
-            ranked.len()
+/// Writes the export as the HTTP handler does (on a blocking thread) and returns its size in
+/// bytes and its rows.
+async fn write(prepared: export::Export, format: ExportFormat) -> Result<(u64, usize), String> {
+    tokio::task::spawn_blocking(move || match format {
+        ExportFormat::Csv => {
+            let mut counter = ByteCounter(0);
+            let rows = prepared
+                .write_csv(&mut counter)
+                .map_err(|e| e.to_string())?;
+            Ok((counter.0, rows))
         }
-        ExportKind::Companies | ExportKind::Subdistricts => {
-            let roster = store.roster().await.map_err(store_error)?;
-            let identities = company_identities(&ranked, &roster);
-            watch.lap("roster + identities");
-            let companies = company_rows(
-                &ranked,
-                &identities,
-                competition.company_score,
-                competition.pass_score,
-            );
-            drop(ranked);
-            watch.lap("company figures");
-            if kind == ExportKind::Companies {
-                companies.len()
-            } else {
-                let subdistricts = subdistrict_rows(&companies, !roster.is_empty());
-                watch.lap("subdistrict figures");
-                subdistricts.len()
-            }
-        }
-        ExportKind::Questions => {
-            let groups = discrimination_groups(&ranked);
-            drop(ranked);
-            watch.lap("discrimination groups");
-            let versions = store
-                .issued_versions(competition.id)
-                .await
-                .map_err(store_error)?;
-            let questions = store
-                .question_versions(&versions)
-                .await
-                .map_err(store_error)?;
-            watch.lap("read issued versions");
-            let answer_keys: HashMap<_, _> =
-                questions.iter().map(|(r, q)| (*r, q.answer())).collect();
-            let mut analysis = ItemAnalysis::new(groups);
-            store
-                .for_each_issued_question(competition.id, |issued| {
-                    if let Some(&key) = answer_keys.get(&issued.question) {
-                        analysis.add(
-                            issued.attempt_id,
-                            issued.question,
-                            key,
-                            issued.option_order,
-                            issued.response,
-                        );
-                    }
-                })
-                .await
-                .map_err(store_error)?;
-            watch.lap("stream issued questions + count");
-            let rows = analysis.rows(&questions).len();
-            watch.lap("question rows");
-            rows
-        }
-    };
-    Ok((watch.laps, rows))
+        ExportFormat::Xlsx => prepared
+            .xlsx()
+            .map(|(file, rows)| (file.len() as u64, rows))
+            .map_err(|e| e.to_string()),
+    })
+    .await
+    .map_err(|e| format!("the writer failed: {e}"))?
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1012,20 +909,13 @@ async fn memory_of(what: &str) -> Result<String, String> {
             read_graded_rows(&pool, competition_id).await?;
             String::new()
         }
-        "graded-results" => {
-            let results = store
-                .graded_results(competition_id)
+        "best-results" => {
+            let results: Vec<_> = store
+                .best_results(competition_id)
+                .try_collect()
                 .await
                 .map_err(store_error)?;
             drop(results);
-            String::new()
-        }
-        "ranked-results" => {
-            let results = store
-                .graded_results(competition_id)
-                .await
-                .map_err(store_error)?;
-            drop(rank_best_results(results));
             String::new()
         }
         _ => {
@@ -1034,7 +924,7 @@ async fn memory_of(what: &str) -> Result<String, String> {
                 .await
                 .map_err(store_error)?;
             let prepared_peak = status_kib("VmHWM:")?;
-            let bytes = write(prepared, format)?;
+            let (bytes, _) = write(prepared, format).await?;
             format!(" prepared_peak_kib={prepared_peak} bytes={bytes}")
         }
     };
@@ -1315,6 +1205,27 @@ impl Contestant {
     }
 }
 
+impl Contestant {
+    /// `attempts.responses` as grading writes it: the responses in the bank's option order.
+    fn responses_text(&self) -> String {
+        let responses: Vec<(QuestionRef, Choice)> = self
+            .paper
+            .iter()
+            .zip(&self.responses)
+            .map(|((item, id, version), response)| {
+                (
+                    QuestionRef {
+                        id: *id,
+                        version: *version,
+                    },
+                    item.to_original(response.unwrap_or(Choice::EMPTY)),
+                )
+            })
+            .collect();
+        responses_text(&responses)
+    }
+}
+
 /// A participant of `ability` answers one question: in the participant's option order.
 fn respond(
     dice: &mut Dice,
@@ -1484,7 +1395,7 @@ async fn insert_contestants(
         .map(|row| Ok((row.try_get::<String, _>(1)?, row.try_get::<i64, _>(0)?)))
         .collect::<Result<_, sqlx::Error>>()?;
 
-    let mut values: Vec<Value> = Vec::with_capacity(contestants.len() * 13);
+    let mut values: Vec<Value> = Vec::with_capacity(contestants.len() * 14);
     for c in contestants {
         let submitted_at = c.started_at + c.duration_ms;
         values.extend([
@@ -1502,13 +1413,15 @@ async fn insert_contestants(
             Value::from(i64::from(c.correct_count)),
             Value::from(c.duration_ms),
             Value::from(c.tab_switches),
+            Value::from(c.responses_text()),
         ]);
     }
     let returned = insert_many(
         &mut tx,
         "attempts (competition_id, participant_id, attempt_no, seed, started_at, deadline, \
-         status, submitted_at, score, max_score, correct_count, duration_ms, tab_switches)",
-        13,
+         status, submitted_at, score, max_score, correct_count, duration_ms, tab_switches, \
+         responses)",
+        14,
         &values,
         "RETURNING id, participant_id",
     )
@@ -1651,15 +1564,15 @@ fn print_report(report: &BackendReport) {
         range(&report.graded_read)
     );
     println!(
-        "| B: issued questions ⟕ answers, streamed and counted | {} | {} | {} |",
-        thousands(report.issued_rows),
-        ms(report.issued_read.median()),
-        range(&report.issued_read)
+        "| B: `SELECT responses FROM attempts`, streamed and counted | {} | {} | {} |",
+        thousands(report.responses_rows),
+        ms(report.responses_read.median()),
+        range(&report.responses_read)
     );
 
     println!(
         "\nExports over HTTP (median of {runs} downloads after 1 warm-up; the unavoidable read \
-         is A, and A + B for the questions export):\n"
+         is A, or B for the questions export):\n"
     );
     println!(
         "| export | rows | bytes | median | min–max | ÷ unavoidable read | bare HTTP, same bytes \
@@ -1668,7 +1581,7 @@ fn print_report(report: &BackendReport) {
     println!("|---|---|---|---|---|---|---|---|");
     for export in &report.exports {
         let unavoidable = if export.kind == ExportKind::Questions {
-            report.graded_read.median() + report.issued_read.median()
+            report.responses_read.median()
         } else {
             report.graded_read.median()
         };
@@ -1691,22 +1604,16 @@ fn print_report(report: &BackendReport) {
     }
 
     println!(
-        "\nPhases without HTTP (medians of {runs} runs after 1 warm-up; the steps are \
-         `export::prepare`'s, called one by one):\n"
+        "\nPhases without HTTP (medians of {runs} runs after 1 warm-up; the participants \
+         export reads its rows while the writer runs, so its read is in the writers' time):\n"
     );
-    println!("| export | steps of `prepare` | `prepare` | CSV writer | .xlsx writer |");
-    println!("|---|---|---|---|---|");
+    println!("| export | `prepare` | CSV writer | .xlsx writer |");
+    println!("|---|---|---|---|");
     for phases in &report.phases {
-        let steps: Vec<String> = phases
-            .steps
-            .iter()
-            .map(|(name, timings)| format!("{name} {}", ms(timings.median())))
-            .collect();
         println!(
-            "| {} ({} rows) | {} | {} | {} | {} |",
+            "| {} ({} rows) | {} | {} | {} |",
             phases.kind.path_name(),
             thousands(phases.rows as u64),
-            steps.join(" · "),
             ms(phases.prepare.median()),
             ms(phases.write_csv.median()),
             ms(phases.write_xlsx.median()),

@@ -22,37 +22,29 @@ pub struct GradedResult {
     pub tab_switches: i64,
 }
 
-/// Each participant's best attempt (the one the leaderboard ranks), ranked: score desc, time
-/// used asc, submit time asc; equal keys share a rank.
-pub fn rank_best_results(mut attempts: Vec<GradedResult>) -> Vec<(u32, GradedResult)> {
-    attempts.sort_by(|a, b| {
-        a.individual
-            .participant_id
-            .cmp(&b.individual.participant_id)
-            .then_with(|| rules::compare_results(&a.individual, &b.individual))
-    });
-    attempts
-        .dedup_by(|later, kept| later.individual.participant_id == kept.individual.participant_id);
-    attempts.sort_by(|a, b| {
-        rules::compare_results(&a.individual, &b.individual).then(
-            a.individual
-                .participant_id
-                .cmp(&b.individual.participant_id),
-        )
-    });
-    let mut ranked: Vec<(u32, GradedResult)> = Vec::with_capacity(attempts.len());
-    for (i, attempt) in attempts.into_iter().enumerate() {
-        let rank = match ranked.last() {
-            Some((rank, previous))
-                if rules::compare_results(&previous.individual, &attempt.individual).is_eq() =>
-            {
-                *rank
-            }
-            _ => i as u32 + 1,
+/// Ranks given on the fly to results that arrive in ranking order (the store reads them so):
+/// a result's rank is its position, or the previous result's rank when the two are equal
+/// (score, time used and submit time).
+#[derive(Debug, Default)]
+pub struct Ranker {
+    seen: u32,
+    previous: Option<(u32, rules::RankingKey)>,
+}
+
+impl Ranker {
+    /// The rank of `result`, the next in ranking order; `None` when it ranks higher than the
+    /// previous one (the results are not in ranking order: a bug, never a wrong rank).
+    pub fn rank(&mut self, result: &IndividualResult) -> Option<u32> {
+        self.seen += 1;
+        let key = rules::ranking_key(result);
+        let rank = match self.previous {
+            Some((rank, previous)) if previous == key => rank,
+            Some((_, previous)) if previous > key => return None,
+            _ => self.seen,
         };
-        ranked.push((rank, attempt));
+        self.previous = Some((rank, key));
+        Some(rank)
     }
-    ranked
 }
 
 /// Where a company belongs and what it is called in every export: the roster's entry when
@@ -64,10 +56,11 @@ pub struct CompanyIdentity {
     pub on_roster: bool,
 }
 
-/// Company identities by credit code, for every company on the roster or with a participant.
+/// Company identities by credit code: every roster company, and each company off the roster
+/// from `(credit code, name, subdistrict)` as its first registered participant typed them.
 pub fn company_identities(
-    results: &[(u32, GradedResult)],
     roster: &[Company],
+    first_registered: impl IntoIterator<Item = (String, String, String)>,
 ) -> HashMap<String, CompanyIdentity> {
     let mut identities: HashMap<String, CompanyIdentity> = roster
         .iter()
@@ -82,24 +75,12 @@ pub fn company_identities(
             )
         })
         .collect();
-    let mut first_participant: HashMap<&str, i64> = HashMap::new();
-    for (_, r) in results {
-        let code = r.individual.credit_code.as_str();
-        let id = r.individual.participant_id;
-        match identities.get(code) {
-            Some(identity) if identity.on_roster => continue,
-            Some(_) if first_participant.get(code).is_some_and(|&first| first < id) => continue,
-            _ => {}
-        }
-        first_participant.insert(code, id);
-        identities.insert(
-            code.to_owned(),
-            CompanyIdentity {
-                name: r.individual.company.clone(),
-                subdistrict: r.subdistrict.clone(),
-                on_roster: false,
-            },
-        );
+    for (code, name, subdistrict) in first_registered {
+        identities.entry(code).or_insert(CompanyIdentity {
+            name,
+            subdistrict,
+            on_roster: false,
+        });
     }
     identities
 }
@@ -133,18 +114,18 @@ pub struct CompanyRow {
 /// companies below the rule's minimum (most participants first), then roster companies
 /// without participants (by subdistrict and name).
 pub fn company_rows(
-    results: &[(u32, GradedResult)],
+    results: &[GradedResult],
     identities: &HashMap<String, CompanyIdentity>,
     rule: CompanyScoreRule,
     pass_score: Points,
 ) -> Vec<CompanyRow> {
-    let individuals = results.iter().map(|(_, r)| &r.individual);
+    let individuals = results.iter().map(|r| &r.individual);
     let ranked: HashMap<String, (u32, Points)> = rules::rank_companies(individuals, rule)
         .into_iter()
         .map(|(rank, c)| (c.credit_code, (rank, c.score)))
         .collect();
     let mut scores: HashMap<&str, Vec<Points>> = HashMap::new();
-    for (_, r) in results {
+    for r in results {
         scores
             .entry(r.individual.credit_code.as_str())
             .or_default()
@@ -265,52 +246,49 @@ pub enum Group {
     Lower,
 }
 
-/// The group of every ranked attempt: the first and last k in ranking order, k = 27 % of the
-/// participants rounded half up (at least one each once there are two participants; ties at
-/// the boundary are cut by the ranking order itself: time used, then submit time).
-pub fn discrimination_groups(ranked: &[(u32, GradedResult)]) -> HashMap<i64, Group> {
-    let n = ranked.len();
-    let k = if n < 2 {
-        0
-    } else {
-        ((27 * n + 50) / 100).max(1)
-    };
-    ranked
-        .iter()
-        .enumerate()
-        .map(|(i, (_, r))| {
-            let group = if i < k {
-                Group::Upper
-            } else if i >= n - k {
-                Group::Lower
-            } else {
-                Group::Middle
-            };
-            (r.attempt_id, group)
-        })
-        .collect()
+impl Group {
+    /// The group of the participant at 0-based `position` in ranking order among `ranked`:
+    /// the first and last k, k = 27 % of the participants rounded half up (at least one each
+    /// once there are two participants; ties at the boundary are cut by the ranking order
+    /// itself: time used, then submit time, then the participant id).
+    pub fn at(position: u64, ranked: u64) -> Group {
+        let k = if ranked < 2 {
+            0
+        } else {
+            ((27 * ranked + 50) / 100).max(1)
+        };
+        if position < k {
+            Group::Upper
+        } else if position + k >= ranked {
+            Group::Lower
+        } else {
+            Group::Middle
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
 }
 
-/// Counts for one question version.
-#[derive(Clone, Debug, Default)]
-struct ItemCounts {
-    drawn: u32,
-    correct: u32,
-    unanswered: u32,
-    /// How many chose each option, in the bank's order (A = the bank's first option).
-    chose: [u32; question_bank::choice::MAX_OPTIONS],
-    upper_drawn: u32,
-    upper_correct: u32,
-    lower_drawn: u32,
-    lower_correct: u32,
+/// How often each response (by its bits, in the bank's option order) was given to one
+/// question version, per group.
+#[derive(Clone, Debug)]
+struct ResponseTally([[u32; 3]; 1 << question_bank::choice::MAX_OPTIONS]);
+
+impl Default for ResponseTally {
+    fn default() -> Self {
+        ResponseTally([[0; 3]; 1 << question_bank::choice::MAX_OPTIONS])
+    }
 }
 
-/// Item analysis over the ranked attempts: fed one issued question at a time (the store
-/// streams them), so memory holds counters per question, not the answers.
-#[derive(Debug)]
+/// Item analysis over the ranked attempts: fed one response at a time (the store streams
+/// them), so memory holds a tally per question, not the answers. The answer keys are needed
+/// only when the rows are made, so the questions are read after counting, for exactly the
+/// versions that were drawn.
+#[derive(Debug, Default)]
 pub struct ItemAnalysis {
-    groups: HashMap<i64, Group>,
-    items: HashMap<QuestionRef, ItemCounts>,
+    tallies: HashMap<QuestionRef, Box<ResponseTally>>,
 }
 
 /// One row of the export by question.
@@ -337,99 +315,82 @@ pub struct QuestionRow {
 }
 
 impl ItemAnalysis {
-    /// Counts only the attempts in `groups` (each participant's ranked attempt).
-    pub fn new(groups: HashMap<i64, Group>) -> ItemAnalysis {
-        ItemAnalysis {
-            groups,
-            items: HashMap::new(),
-        }
+    pub fn new() -> ItemAnalysis {
+        ItemAnalysis::default()
     }
 
-    /// One question of one attempt's paper: its answer key and the response as saved (in the
-    /// participant's option order, `option_order[shown] = bank option`).
-    pub fn add(
-        &mut self,
-        attempt_id: i64,
-        question: QuestionRef,
-        answer_key: Choice,
-        option_order: &[u8],
-        response: Choice,
-    ) {
-        let Some(&group) = self.groups.get(&attempt_id) else {
-            return;
-        };
-        let in_bank_order = if option_order.is_empty() {
-            response
-        } else {
-            Choice::from_indexes(
-                response
-                    .indexes()
-                    .filter_map(|i| option_order.get(i).map(|&o| usize::from(o))),
-            )
-        };
-        let counts = self.items.entry(question).or_default();
-        let correct = in_bank_order == answer_key;
-        counts.drawn += 1;
-        counts.correct += u32::from(correct);
-        counts.unanswered += u32::from(in_bank_order.is_empty());
-        for option in in_bank_order.indexes() {
-            if let Some(count) = counts.chose.get_mut(option) {
-                *count += 1;
-            }
-        }
-        match group {
-            Group::Upper => {
-                counts.upper_drawn += 1;
-                counts.upper_correct += u32::from(correct);
-            }
-            Group::Lower => {
-                counts.lower_drawn += 1;
-                counts.lower_correct += u32::from(correct);
-            }
-            Group::Middle => {}
-        }
+    /// One question of a ranked attempt's paper with the response in the bank's option order.
+    pub fn add(&mut self, group: Group, question: QuestionRef, response: Choice) {
+        let tally = self.tallies.entry(question).or_default();
+        tally.0[usize::from(response.bits())][group.index()] += 1;
     }
 
-    /// The rows, by question id and version; `questions` holds every version that was added.
+    /// Every question version that was counted.
+    pub fn questions(&self) -> Vec<QuestionRef> {
+        self.tallies.keys().copied().collect()
+    }
+
+    /// The rows, by question id and version; `questions` holds every counted version.
     pub fn rows(self, questions: &HashMap<QuestionRef, Question>) -> Vec<QuestionRow> {
         let mut rows: Vec<QuestionRow> = self
-            .items
+            .tallies
             .into_iter()
-            .filter_map(|(reference, counts)| {
+            .filter_map(|(reference, tally)| {
                 let question = questions.get(&reference)?;
-                let discrimination =
-                    (counts.upper_drawn > 0 && counts.lower_drawn > 0).then(|| {
-                        let upper = i64::from(counts.upper_correct) * i64::from(counts.lower_drawn);
-                        let lower = i64::from(counts.lower_correct) * i64::from(counts.upper_drawn);
-                        (
-                            upper - lower,
-                            u64::from(counts.upper_drawn) * u64::from(counts.lower_drawn),
-                        )
-                    });
-                let option_count = match question.kind() {
-                    Kind::Judge => 2,
-                    _ => question.option_count(),
-                };
-                Some(QuestionRow {
-                    question_id: reference.id,
-                    version: reference.version,
-                    external_id: question.external_id().map(str::to_owned),
-                    kind: question.kind(),
-                    stem: question.stem().to_owned(),
-                    regulation: question.regulation().to_owned(),
-                    article: question.article().map(str::to_owned),
-                    difficulty: question.difficulty(),
-                    option_count,
-                    drawn: counts.drawn,
-                    correct: counts.correct,
-                    unanswered: counts.unanswered,
-                    chose: counts.chose[..option_count].to_vec(),
-                    discrimination,
-                })
+                Some(question_row(reference, question, &tally))
             })
             .collect();
         rows.sort_by_key(|r| (r.question_id, r.version));
         rows
+    }
+}
+
+fn question_row(reference: QuestionRef, question: &Question, tally: &ResponseTally) -> QuestionRow {
+    let key = usize::from(question.answer().bits());
+    let option_count = match question.kind() {
+        Kind::Judge => 2,
+        _ => question.option_count(),
+    };
+    let in_group = |bits: usize, group: Group| tally.0[bits][group.index()];
+    let given = |bits: usize| tally.0[bits].iter().sum::<u32>();
+    let drawn_by = |group: Group| {
+        (0..tally.0.len())
+            .map(|bits| in_group(bits, group))
+            .sum::<u32>()
+    };
+    let mut chose = vec![0; option_count];
+    for (bits, counts) in tally.0.iter().enumerate() {
+        let count: u32 = counts.iter().sum();
+        for option in Choice::from_bits(bits as u8).indexes() {
+            if let Some(chosen) = chose.get_mut(option) {
+                *chosen += count;
+            }
+        }
+    }
+    let (upper_drawn, lower_drawn) = (drawn_by(Group::Upper), drawn_by(Group::Lower));
+    let discrimination = (upper_drawn > 0 && lower_drawn > 0).then(|| {
+        let upper = i64::from(in_group(key, Group::Upper)) * i64::from(lower_drawn);
+        let lower = i64::from(in_group(key, Group::Lower)) * i64::from(upper_drawn);
+        (
+            upper - lower,
+            u64::from(upper_drawn) * u64::from(lower_drawn),
+        )
+    });
+    QuestionRow {
+        question_id: reference.id,
+        version: reference.version,
+        external_id: question.external_id().map(str::to_owned),
+        kind: question.kind(),
+        stem: question.stem().to_owned(),
+        regulation: question.regulation().to_owned(),
+        article: question.article().map(str::to_owned),
+        difficulty: question.difficulty(),
+        option_count,
+        drawn: (0..tally.0.len()).map(given).sum(),
+        correct: given(key),
+        unanswered: given(0),
+        chose,
+        discrimination,
     }
 }
 
@@ -463,36 +424,48 @@ mod tests {
     }
 
     #[test]
-    fn only_each_participants_best_attempt_is_ranked_and_equal_results_share_a_rank() {
-        let ranked = rank_best_results(vec![
-            graded(1, 1, "甲", 1000, 60_000),
+    fn equal_results_share_a_rank_and_the_next_result_takes_its_position() {
+        let mut ranker = Ranker::default();
+        let ranks: Vec<Option<u32>> = [
+            graded(4, 3, "乙", 1800, 80_000),
             graded(2, 1, "甲", 1800, 90_000),
             graded(3, 2, "乙", 1800, 90_000),
-            graded(4, 3, "乙", 1800, 80_000),
-        ]);
-        let summary: Vec<(u32, i64)> = ranked
-            .iter()
-            .map(|(rank, r)| (*rank, r.attempt_id))
-            .collect();
-        assert_eq!(summary, [(1, 4), (2, 2), (2, 3)]);
+            graded(5, 4, "丙", 1000, 60_000),
+        ]
+        .iter()
+        .map(|r| ranker.rank(&r.individual))
+        .collect();
+        assert_eq!(ranks, [Some(1), Some(2), Some(2), Some(4)]);
+        assert_eq!(
+            ranker.rank(&graded(6, 5, "丁", 2000, 1).individual),
+            None,
+            "a result out of ranking order is refused"
+        );
     }
 
     #[test]
     fn a_company_ranks_by_its_top_n_average_and_one_below_the_minimum_is_listed_unranked() {
-        let ranked = rank_best_results(vec![
+        let results = [
+            graded(6, 6, "丙", 2100, 1),
             graded(1, 1, "甲", 2000, 1),
-            graded(2, 2, "甲", 1000, 1),
-            graded(3, 3, "甲", 0, 1),
             graded(4, 4, "乙", 1600, 1),
             graded(5, 5, "乙", 1300, 1),
-            graded(6, 6, "丙", 2100, 1),
-        ]);
+            graded(2, 2, "甲", 1000, 1),
+            graded(3, 3, "甲", 0, 1),
+        ];
         let rule = CompanyScoreRule {
             method: CompanyMethod::TopNAverage { n: 2 },
             min_participants: 2,
         };
-        let identities = company_identities(&ranked, &[]);
-        let rows = company_rows(&ranked, &identities, rule, Points::from_hundredths(1200));
+        let firsts = results.iter().map(|r| {
+            (
+                r.individual.credit_code.clone(),
+                r.individual.company.clone(),
+                r.subdistrict.clone(),
+            )
+        });
+        let identities = company_identities(&[], firsts);
+        let rows = company_rows(&results, &identities, rule, Points::from_hundredths(1200));
         let summary: Vec<_> = rows
             .iter()
             .map(|r| {
@@ -519,54 +492,84 @@ mod tests {
     }
 
     #[test]
+    fn a_roster_company_keeps_the_rosters_name_and_others_keep_the_first_typed_one() {
+        let roster = [Company {
+            credit_code: "A".into(),
+            name: "名录甲".into(),
+            subdistrict: "东街道".into(),
+        }];
+        let firsts = [
+            ("A".to_owned(), "甲公司".to_owned(), "西街道".to_owned()),
+            ("B".to_owned(), "乙公司".to_owned(), "南街道".to_owned()),
+        ];
+        let identities = company_identities(&roster, firsts);
+        assert_eq!(identities["A"].name, "名录甲");
+        assert_eq!(identities["A"].subdistrict, "东街道");
+        assert!(identities["A"].on_roster);
+        assert_eq!(identities["B"].name, "乙公司");
+        assert!(!identities["B"].on_roster);
+    }
+
+    #[test]
     fn averages_round_half_up_to_the_hundredth() {
         assert_eq!(average(5050, 3), Some(1683)); // 16.8333…
         assert_eq!(average(1, 2), Some(1)); // 0.005 → 0.01
         assert_eq!(average(0, 0), None);
     }
 
+    fn question(answer: &str) -> Question {
+        Question::new(question_bank::QuestionFields {
+            external_id: Some("Q7".into()),
+            kind: Some(Kind::Single),
+            stem: "题干".into(),
+            options: vec!["甲".into(), "乙".into(), "丙".into(), "丁".into()],
+            answer: question_bank::choice::parse_letter_answer(answer).unwrap(),
+            regulation: "中华人民共和国环境保护法".into(),
+            article: Some("第一条".into()),
+            difficulty: question_bank::Difficulty::Medium,
+            explanation: None,
+            tags: Vec::new(),
+        })
+        .unwrap()
+    }
+
     #[test]
-    fn option_shares_are_counted_in_the_banks_order_whatever_order_was_shown() {
-        let upper = graded(1, 1, "甲", 2100, 1);
-        let lower = graded(2, 2, "乙", 0, 1);
-        let ranked = rank_best_results(vec![upper, lower]);
-        let groups = discrimination_groups(&ranked);
-        assert_eq!(groups[&1], Group::Upper);
-        assert_eq!(groups[&2], Group::Lower);
-        let question = QuestionRef { id: 7, version: 1 };
-        let mut analysis = ItemAnalysis::new(groups);
-        // The bank's answer is its option C (index 2). Participant 1 saw the order C, A, D, B
-        // and chose their A — the bank's C. Participant 2 saw A, B, C, D and chose B.
-        let key = Choice::only(2);
-        analysis.add(1, question, key, &[2, 0, 3, 1], Choice::only(0));
-        analysis.add(2, question, key, &[0, 1, 2, 3], Choice::only(1));
-        // An attempt that is not a ranked one is ignored.
-        analysis.add(99, question, key, &[0, 1, 2, 3], Choice::only(2));
-        let counts = &analysis.items[&question];
-        assert_eq!(counts.drawn, 2);
-        assert_eq!(counts.correct, 1);
-        assert_eq!(&counts.chose[..4], [0, 1, 1, 0]);
-        assert_eq!((counts.upper_correct, counts.lower_correct), (1, 0));
+    fn a_questions_row_counts_draws_correct_answers_option_shares_and_the_discrimination_index() {
+        let reference = QuestionRef { id: 7, version: 1 };
+        let mut analysis = ItemAnalysis::new();
+        // The key is C. Upper group: C, C, B. Middle: C, nothing. Lower: A, C+D.
+        for (group, response) in [
+            (Group::Upper, Choice::only(2)),
+            (Group::Upper, Choice::only(2)),
+            (Group::Upper, Choice::only(1)),
+            (Group::Middle, Choice::only(2)),
+            (Group::Middle, Choice::EMPTY),
+            (Group::Lower, Choice::only(0)),
+            (Group::Lower, Choice::from_indexes([2, 3])),
+        ] {
+            analysis.add(group, reference, response);
+        }
+        assert_eq!(analysis.questions(), [reference]);
+        let questions = HashMap::from([(reference, question("C"))]);
+        let rows = analysis.rows(&questions);
+        let row = &rows[0];
+        assert_eq!((row.drawn, row.correct, row.unanswered), (7, 3, 1));
+        assert_eq!(row.chose, [1, 1, 4, 1]);
+        // p(upper) = 2/3, p(lower) = 0/2: (2·2 − 0·3) / (3·2) = 4/6.
+        assert_eq!(row.discrimination, Some((4, 6)));
     }
 
     #[test]
     fn the_groups_are_the_top_and_bottom_27_percent_rounded_half_up() {
-        let ranked = rank_best_results(
-            (1..=10)
-                .map(|i| graded(i, i, "甲", 100 * i as u32, 1))
-                .collect(),
-        );
-        let groups = discrimination_groups(&ranked);
-        let upper: Vec<i64> = (1..=10).filter(|id| groups[id] == Group::Upper).collect();
-        let lower: Vec<i64> = (1..=10).filter(|id| groups[id] == Group::Lower).collect();
+        let groups: Vec<Group> = (0..10).map(|position| Group::at(position, 10)).collect();
         // 27 % of 10 = 2.7 → 3 each.
-        assert_eq!(upper, [8, 9, 10]);
-        assert_eq!(lower, [1, 2, 3]);
-        let alone = rank_best_results(vec![graded(1, 1, "甲", 100, 1)]);
+        assert_eq!(groups[..3], [Group::Upper; 3]);
+        assert_eq!(groups[3..7], [Group::Middle; 4]);
+        assert_eq!(groups[7..], [Group::Lower; 3]);
+        assert_eq!(Group::at(0, 1), Group::Middle, "no groups of one");
         assert_eq!(
-            discrimination_groups(&alone)[&1],
-            Group::Middle,
-            "no groups of one"
+            (Group::at(0, 2), Group::at(1, 2)),
+            (Group::Upper, Group::Lower)
         );
     }
 }

@@ -6,23 +6,29 @@
 //! - `sheet`: how a typed cell is written in CSV and .xlsx (rounding, percentages, times,
 //!   formula neutralization).
 //! - here: which columns each export has, and `prepare`, which reads the store once and hands
-//!   out the rows lazily, so a file is streamed (CSV) or built (.xlsx) from one copy of the data.
+//!   out the rows lazily, so a file is streamed (CSV) or built (.xlsx) from one copy of the data;
+//!   the participants export is written while the store is still reading it.
 
 pub mod figures;
 pub mod sheet;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use futures_util::TryStreamExt;
 
 use question_bank::{Kind, Points};
 
 use self::figures::{
-    CompanyRow, GradedResult, ItemAnalysis, QuestionRow, SubdistrictRow, company_identities,
-    company_rows, discrimination_groups, rank_best_results, subdistrict_rows,
+    CompanyIdentity, CompanyRow, GradedResult, Group, ItemAnalysis, QuestionRow, Ranker,
+    SubdistrictRow, company_identities, company_rows, subdistrict_rows,
 };
 use self::sheet::{Cell, Column, ColumnKind, Sheet, SheetError};
 use crate::identity::Phone;
 use crate::store::competitions::Competition;
+use crate::store::exports::for_each_response;
 use crate::store::{Store, StoreError};
 
 /// Which export.
@@ -131,81 +137,143 @@ pub fn download_name(competition: &Competition, kind: ExportKind, format: Export
     format!("{title}-{}.{}", kind.title(), format.extension())
 }
 
+/// Why an export could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
+    #[error("could not write the export: {0}")]
+    Io(#[from] std::io::Error),
+    /// The rows stopped arriving before the last one: the task reading them ended (a bug).
+    #[error("the export's rows stopped before the end")]
+    Interrupted,
+}
+
 type Rows = Box<dyn Iterator<Item = Vec<Cell<'static>>> + Send>;
 
+/// Where a row source that stops early leaves its reason for the writer to report.
+#[derive(Clone, Default)]
+struct Failure(Arc<Mutex<Option<ExportError>>>);
+
+impl Failure {
+    fn set(&self, error: ExportError) {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert(error);
+    }
+
+    fn check(&self) -> Result<(), ExportError> {
+        match self.0.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
 /// An export read from the store, ready to be written: its columns and its rows, produced
-/// lazily from the one copy of the data the iterator owns.
+/// lazily, either from the one copy of the data the iterator owns or (participants) from the
+/// store's ranking-order read as it arrives. Writing blocks: do it off the async threads.
 pub struct Export {
     pub sheet: Sheet,
-    pub row_count: usize,
     rows: Rows,
+    failure: Failure,
 }
 
 impl Export {
-    /// The CSV in chunks of about 64 KiB, for streaming.
-    pub fn csv_chunks(self) -> impl Iterator<Item = Vec<u8>> + Send + 'static {
-        sheet::csv_chunks(self.sheet, self.rows, 64 * 1024)
+    fn new<T: Send + 'static>(
+        sheet: Sheet,
+        items: Vec<T>,
+        row: impl FnMut(T) -> Vec<Cell<'static>> + Send + 'static,
+    ) -> Export {
+        Export {
+            sheet,
+            rows: Box::new(items.into_iter().map(row)),
+            failure: Failure::default(),
+        }
     }
 
-    /// The whole .xlsx file. CPU-bound: call it off the async threads.
-    pub fn xlsx(self) -> Result<Vec<u8>, SheetError> {
-        sheet::xlsx(&self.sheet, self.rows)
+    /// Writes the CSV to `out` in chunks of about 64 KiB as the rows come; returns how many
+    /// rows it wrote. Blocking.
+    pub fn write_csv(self, out: &mut impl Write) -> Result<usize, ExportError> {
+        let mut written = 0;
+        let rows = self.rows.inspect(|_| written += 1);
+        for chunk in sheet::csv_chunks(self.sheet, rows, 64 * 1024) {
+            out.write_all(&chunk)?;
+        }
+        self.failure.check()?;
+        Ok(written)
+    }
+
+    /// The whole .xlsx file and how many rows it holds. CPU-bound and blocking.
+    pub fn xlsx(self) -> Result<(Vec<u8>, usize), ExportError> {
+        let mut written = 0;
+        let rows = self.rows.inspect(|_| written += 1);
+        let bytes = sheet::xlsx(&self.sheet, rows)?;
+        self.failure.check()?;
+        Ok((bytes, written))
     }
 }
 
-/// Reads what the export needs and prepares its rows.
+/// Reads what the export needs and prepares its rows. Must run inside the Tokio runtime: the
+/// participants export keeps reading in a task of its own while the file is written.
 pub async fn prepare(
     store: &Store,
     competition: &Competition,
     kind: ExportKind,
 ) -> Result<Export, StoreError> {
-    let ranked = rank_best_results(store.graded_results(competition.id).await?);
+    let id = competition.id;
     match kind {
         ExportKind::Participants => {
-            let roster = store.roster().await?;
-            let identities = company_identities(&ranked, &roster);
-            Ok(participants_export(ranked, identities))
+            let (identities, _) = identities(store, id).await?;
+            Ok(participants_export(store.clone(), id, identities))
         }
         ExportKind::Companies | ExportKind::Subdistricts => {
-            let roster = store.roster().await?;
-            let identities = company_identities(&ranked, &roster);
+            let results: Vec<GradedResult> = store.best_results(id).try_collect().await?;
+            let (identities, roster_loaded) = identities(store, id).await?;
             let companies = company_rows(
-                &ranked,
+                &results,
                 &identities,
                 competition.company_score,
                 competition.pass_score,
             );
-            drop(ranked);
+            drop(results);
             Ok(if kind == ExportKind::Companies {
                 companies_export(companies)
             } else {
-                subdistricts_export(subdistrict_rows(&companies, !roster.is_empty()))
+                subdistricts_export(subdistrict_rows(&companies, roster_loaded))
             })
         }
         ExportKind::Questions => {
-            let groups = discrimination_groups(&ranked);
-            drop(ranked);
-            let versions = store.issued_versions(competition.id).await?;
-            let questions = store.question_versions(&versions).await?;
-            let answer_keys: HashMap<_, _> =
-                questions.iter().map(|(r, q)| (*r, q.answer())).collect();
-            let mut analysis = ItemAnalysis::new(groups);
-            store
-                .for_each_issued_question(competition.id, |issued| {
-                    if let Some(&key) = answer_keys.get(&issued.question) {
-                        analysis.add(
-                            issued.attempt_id,
-                            issued.question,
-                            key,
-                            issued.option_order,
-                            issued.response,
-                        );
-                    }
-                })
-                .await?;
+            let mut analysis = ItemAnalysis::new();
+            let mut responses = std::pin::pin!(store.ranked_responses(id));
+            let mut position = 0;
+            while let Some(row) = responses.try_next().await? {
+                let group = Group::at(position, row.ranked);
+                position += 1;
+                if let Some(text) = &row.responses {
+                    for_each_response(text, |question, response| {
+                        analysis.add(group, question, response)
+                    })?;
+                }
+            }
+            let questions = store.question_versions(&analysis.questions()).await?;
             Ok(questions_export(analysis.rows(&questions)))
         }
     }
+}
+
+/// Every company's identity in the competition's exports, and whether a roster is loaded.
+async fn identities(
+    store: &Store,
+    competition_id: i64,
+) -> Result<(HashMap<String, CompanyIdentity>, bool), StoreError> {
+    let roster = store.roster().await?;
+    let firsts: Vec<_> = store
+        .first_registered_companies(competition_id)
+        .try_collect()
+        .await?;
+    Ok((company_identities(&roster, firsts), !roster.is_empty()))
 }
 
 fn column(header: &'static str, kind: ColumnKind, width: f64) -> Column {
@@ -243,18 +311,6 @@ fn integer(value: impl Into<i64>) -> Cell<'static> {
     Cell::Integer(value.into())
 }
 
-fn lazily<T: Send + 'static>(
-    sheet: Sheet,
-    items: Vec<T>,
-    row: impl FnMut(T) -> Vec<Cell<'static>> + Send + 'static,
-) -> Export {
-    Export {
-        sheet,
-        row_count: items.len(),
-        rows: Box::new(items.into_iter().map(row)),
-    }
-}
-
 fn companies_export(companies: Vec<CompanyRow>) -> Export {
     let sheet = Sheet {
         name: ExportKind::Companies.title(),
@@ -270,7 +326,7 @@ fn companies_export(companies: Vec<CompanyRow>) -> Export {
             column("排名", ColumnKind::Integer, 8.0),
         ],
     };
-    lazily(sheet, companies, |c| {
+    Export::new(sheet, companies, |c| {
         vec![
             text(c.name),
             text(c.credit_code),
@@ -297,7 +353,7 @@ fn subdistricts_export(subdistricts: Vec<SubdistrictRow>) -> Export {
             column("平均分", ColumnKind::Score, 10.0),
         ],
     };
-    lazily(sheet, subdistricts, |s| {
+    Export::new(sheet, subdistricts, |s| {
         vec![
             text(s.name),
             s.roster_companies.map_or(Cell::Empty, integer),
@@ -311,9 +367,23 @@ fn subdistricts_export(subdistricts: Vec<SubdistrictRow>) -> Export {
     })
 }
 
+/// Rows per message from the task reading the participants to the writer.
+const STREAMED_BATCH: usize = 512;
+
+/// What the task reading the participants sends the writer.
+enum Streamed {
+    Rows(Vec<Vec<Cell<'static>>>),
+    Done,
+    Failed(ExportError),
+}
+
+/// The participants in ranking order, ranked and written as the store reads them: a task
+/// reads and formats, the (blocking) writer receives batches, so the read and the writing
+/// overlap and only a few batches are ever held.
 fn participants_export(
-    ranked: Vec<(u32, GradedResult)>,
-    identities: HashMap<String, figures::CompanyIdentity>,
+    store: Store,
+    competition_id: i64,
+    identities: HashMap<String, CompanyIdentity>,
 ) -> Export {
     let sheet = Sheet {
         name: ExportKind::Participants.title(),
@@ -329,26 +399,82 @@ fn participants_export(
             column("切屏次数", ColumnKind::Integer, 10.0),
         ],
     };
-    // The company's name and subdistrict as every export shows them (the roster's, when the
-    // company is on it).
-    lazily(sheet, ranked, move |(rank, r)| {
-        let (company, subdistrict) = match identities.get(&r.individual.credit_code) {
-            Some(place) => (place.name.clone(), place.subdistrict.clone()),
-            None => (r.individual.company, r.subdistrict),
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Streamed>(4);
+    tokio::spawn(async move {
+        let mut results = std::pin::pin!(store.best_results(competition_id));
+        let mut ranker = Ranker::default();
+        let mut batch = Vec::with_capacity(STREAMED_BATCH);
+        let last = loop {
+            match results.try_next().await {
+                Ok(Some(result)) => {
+                    let Some(rank) = ranker.rank(&result.individual) else {
+                        break Streamed::Failed(ExportError::Store(StoreError::Corrupt(
+                            "graded attempts read out of ranking order".into(),
+                        )));
+                    };
+                    batch.push(participant_row(rank, result, &identities));
+                    if batch.len() == STREAMED_BATCH {
+                        let full =
+                            std::mem::replace(&mut batch, Vec::with_capacity(STREAMED_BATCH));
+                        if sender.send(Streamed::Rows(full)).await.is_err() {
+                            return; // the writer gave up (the download was cancelled)
+                        }
+                    }
+                }
+                Ok(None) => break Streamed::Done,
+                Err(e) => break Streamed::Failed(e.into()),
+            }
         };
-        vec![
-            integer(rank),
-            text(r.individual.name),
-            text(Phone::parse(&r.phone).map_or_else(|_| "***".to_owned(), |p| p.masked())),
-            text(company),
-            text(subdistrict),
-            score(r.individual.score),
-            // Whole seconds, as the API's duration_seconds.
-            Cell::Duration(r.individual.duration_ms / 1000),
-            Cell::DateTime(r.individual.submitted_at),
-            Cell::Integer(r.tab_switches),
-        ]
+        if !batch.is_empty() && sender.send(Streamed::Rows(batch)).await.is_err() {
+            return;
+        }
+        let _ = sender.send(last).await;
+    });
+    let failure = Failure::default();
+    let stopped = failure.clone();
+    let rows = std::iter::from_fn(move || match receiver.blocking_recv() {
+        Some(Streamed::Rows(rows)) => Some(rows),
+        Some(Streamed::Done) => None,
+        Some(Streamed::Failed(error)) => {
+            stopped.set(error);
+            None
+        }
+        None => {
+            stopped.set(ExportError::Interrupted);
+            None
+        }
     })
+    .flatten();
+    Export {
+        sheet,
+        rows: Box::new(rows),
+        failure,
+    }
+}
+
+/// One participant's row, with the company's name and subdistrict as every export shows them
+/// (the roster's, when the company is on it).
+fn participant_row(
+    rank: u32,
+    r: GradedResult,
+    identities: &HashMap<String, CompanyIdentity>,
+) -> Vec<Cell<'static>> {
+    let (company, subdistrict) = match identities.get(&r.individual.credit_code) {
+        Some(place) => (place.name.clone(), place.subdistrict.clone()),
+        None => (r.individual.company, r.subdistrict),
+    };
+    vec![
+        integer(rank),
+        text(r.individual.name),
+        text(Phone::parse(&r.phone).map_or_else(|_| "***".to_owned(), |p| p.masked())),
+        text(company),
+        text(subdistrict),
+        score(r.individual.score),
+        // Whole seconds, as the API's duration_seconds.
+        Cell::Duration(r.individual.duration_ms / 1000),
+        Cell::DateTime(r.individual.submitted_at),
+        Cell::Integer(r.tab_switches),
+    ]
 }
 
 /// Option share columns: A–H, the judge question's 正确 counted as A and 错误 as B.
@@ -392,7 +518,7 @@ fn questions_export(questions: Vec<QuestionRow>) -> Export {
         name: ExportKind::Questions.title(),
         columns,
     };
-    lazily(sheet, questions, move |q| {
+    Export::new(sheet, questions, move |q| {
         let mut row = vec![
             text(
                 q.external_id

@@ -2,8 +2,6 @@
 //! `GET /api/admin/competitions/{id}/export/{companies|subdistricts|participants|questions}.{csv|xlsx}`.
 //! CSV is streamed in chunks as it is written; .xlsx is built off the async threads.
 
-use std::convert::Infallible;
-
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -39,12 +37,28 @@ async fn download(
         &name,
         &format!("{}.{}", kind.path_name(), format.extension()),
     );
+    // Writing blocks (the participants' rows are still arriving from the store): the CSV is
+    // written on a blocking thread into a channel the response streams from.
     let body = match format {
-        ExportFormat::Csv => Body::from_stream(futures_util::stream::iter(
-            prepared.csv_chunks().map(Ok::<_, Infallible>),
-        )),
+        ExportFormat::Csv => {
+            let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
+            tokio::task::spawn_blocking(move || {
+                let mut out = ChunkSender {
+                    sender: sender.clone(),
+                };
+                if let Err(e) = prepared.write_csv(&mut out) {
+                    tracing::error!(error = %e, "CSV export failed while streaming");
+                    // The response is cut short: the client sees an incomplete download.
+                    let _ = sender.blocking_send(Err(std::io::Error::other(e.to_string())));
+                }
+            });
+            Body::from_stream(futures_util::stream::unfold(
+                receiver,
+                |mut receiver| async { receiver.recv().await.map(|chunk| (chunk, receiver)) },
+            ))
+        }
         ExportFormat::Xlsx => {
-            let bytes = tokio::task::spawn_blocking(move || prepared.xlsx())
+            let (bytes, _) = tokio::task::spawn_blocking(move || prepared.xlsx())
                 .await
                 .map_err(|e| AppError::Internal(format!("export task failed: {e}")))?
                 .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -60,6 +74,25 @@ async fn download(
         body,
     )
         .into_response())
+}
+
+/// Hands each chunk the CSV writer produces to the response; fails (and so stops the writer)
+/// once the client is gone.
+struct ChunkSender {
+    sender: tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>,
+}
+
+impl std::io::Write for ChunkSender {
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<usize> {
+        self.sender.blocking_send(Ok(chunk.to_vec())).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "download cancelled")
+        })?;
+        Ok(chunk.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// RFC 6266: an ASCII fallback name, and the real (Chinese) name percent-encoded in UTF-8.

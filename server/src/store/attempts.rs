@@ -69,12 +69,15 @@ pub struct AnswerToSave {
 }
 
 /// The grade written when an attempt is submitted.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct FinalGrade {
     pub score: i64,
     pub correct_count: i64,
     pub submitted_at: Millis,
     pub duration_ms: i64,
+    /// Every question of the paper, in paper order, with the response in the bank's option
+    /// order (empty when unanswered): what the item-analysis export counts.
+    pub responses: Vec<(QuestionRef, Choice)>,
 }
 
 /// A graded attempt with the participant's public details, for rankings.
@@ -370,14 +373,16 @@ impl Store {
         let answers = choices(rows);
         let grade = grade(&answers);
         sqlx::query(
-            "UPDATE attempts SET status = $1, score = $2, correct_count = $3, submitted_at = $4, duration_ms = $5 \
-             WHERE id = $6",
+            "UPDATE attempts SET status = $1, score = $2, correct_count = $3, submitted_at = $4, duration_ms = $5, \
+                                 responses = $6 \
+             WHERE id = $7",
         )
         .bind(SUBMITTED)
         .bind(grade.score)
         .bind(grade.correct_count)
         .bind(grade.submitted_at)
         .bind(grade.duration_ms)
+        .bind(super::exports::responses_text(&grade.responses))
         .bind(attempt_id)
         .execute(&mut *tx)
         .await?;

@@ -1,8 +1,14 @@
-//! The reads behind the bureau's exports: every graded attempt with the participant's
-//! details, and the issued questions of graded attempts with their saved responses, streamed
-//! row by row so an item analysis over 100,000 papers never holds them all.
+//! The reads behind the bureau's exports. Each participant's best graded attempt comes out of
+//! the database already in ranking order (score desc, time used asc, submit time asc, then the
+//! participant id), streamed, so an export ranks on the fly and holds at most one copy of the
+//! rows. The responses of a graded attempt are stored compactly beside its score
+//! (`attempts.responses`, written by `finish_attempt`) so the item analysis reads one row per
+//! participant rather than one per issued question.
 
-use futures_util::TryStreamExt;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use futures_util::{Stream, TryStreamExt};
 use question_bank::{Choice, Points};
 
 use super::attempts::{SUBMITTED, order_from_text};
@@ -11,7 +17,29 @@ use super::{Store, StoreError};
 use crate::export::figures::GradedResult;
 use crate::rules::IndividualResult;
 
-type GradedRow = (
+/// Each participant's best graded attempt of competition `$1` (status `$2`), in ranking order.
+/// The best attempt and the order are `rules::compare_results`' (score desc, time used asc,
+/// submit time asc); ties go to the lower participant id, and a participant's equal attempts
+/// to the lower attempt id, so every read gives the same order.
+macro_rules! best_attempts {
+    ($columns:literal, $join:literal) => {
+        concat!(
+            "WITH best AS (\
+               SELECT a.id, a.participant_id, a.score, a.duration_ms, a.submitted_at, a.tab_switches, a.responses, \
+                      ROW_NUMBER() OVER (PARTITION BY a.participant_id \
+                                         ORDER BY a.score DESC, a.duration_ms, a.submitted_at, a.id) AS nth \
+               FROM attempts a WHERE a.competition_id = $1 AND a.status = $2) \
+             SELECT ",
+            $columns,
+            " FROM best ",
+            $join,
+            " WHERE best.nth = 1 \
+             ORDER BY best.score DESC, best.duration_ms, best.submitted_at, best.participant_id"
+        )
+    };
+}
+
+type BestResultRow = (
     i64,
     i64,
     String,
@@ -25,50 +53,47 @@ type GradedRow = (
     i64,
 );
 
-/// One issued question of a graded attempt, with the response saved for it.
+/// One participant's best attempt for the item analysis: its place in the ranking order and
+/// its responses.
 #[derive(Clone, Debug)]
-pub struct IssuedQuestion<'o> {
-    pub attempt_id: i64,
-    pub question: QuestionRef,
-    /// `option_order[shown] = bank option`.
-    pub option_order: &'o [u8],
-    /// In the participant's option order; empty when never answered.
-    pub response: Choice,
+pub struct RankedResponses {
+    /// How many participants are ranked (the same on every row of one read).
+    pub ranked: u64,
+    /// The attempt's responses as stored; `None` for an attempt graded by a version without
+    /// the column whose responses could not be filled in (see `fill_missing_responses`).
+    pub responses: Option<String>,
 }
 
 impl Store {
-    /// Every graded attempt of the competition (several per participant when attempts are
-    /// allowed; the exports keep each participant's best).
-    pub async fn graded_results(
+    /// Each participant's best graded attempt with their details, in ranking order, streamed.
+    pub fn best_results(
         &self,
         competition_id: i64,
-    ) -> Result<Vec<GradedResult>, StoreError> {
-        let rows: Vec<GradedRow> = sqlx::query_as(
-            "SELECT a.id, a.participant_id, p.name, p.phone, p.company_name, p.credit_code, p.subdistrict, \
-                    a.score, a.duration_ms, a.submitted_at, a.tab_switches \
-             FROM attempts a JOIN participants p ON p.id = a.participant_id \
-             WHERE a.competition_id = $1 AND a.status = $2",
-        )
+    ) -> impl Stream<Item = Result<GradedResult, StoreError>> + Send + '_ {
+        sqlx::query_as::<_, BestResultRow>(best_attempts!(
+            "best.id, best.participant_id, p.name, p.phone, p.company_name, p.credit_code, p.subdistrict, \
+             best.score, best.duration_ms, best.submitted_at, best.tab_switches",
+            "JOIN participants p ON p.id = best.participant_id"
+        ))
         .bind(competition_id)
         .bind(SUBMITTED)
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    attempt_id,
-                    participant_id,
-                    name,
-                    phone,
-                    company,
-                    credit_code,
-                    subdistrict,
-                    score,
-                    duration_ms,
-                    submitted_at,
-                    tab_switches,
-                )| GradedResult {
+        .fetch(self.reader())
+        .map_err(StoreError::from)
+        .map_ok(
+            |(
+                attempt_id,
+                participant_id,
+                name,
+                phone,
+                company,
+                credit_code,
+                subdistrict,
+                score,
+                duration_ms,
+                submitted_at,
+                tab_switches,
+            )| {
+                GradedResult {
                     attempt_id,
                     individual: IndividualResult {
                         participant_id,
@@ -82,62 +107,193 @@ impl Store {
                     phone,
                     subdistrict,
                     tab_switches,
-                },
-            )
-            .collect())
+                }
+            },
+        )
     }
 
-    /// The question versions the graded attempts of the competition were issued.
-    pub async fn issued_versions(
+    /// Each participant's best graded attempt's stored responses, in ranking order, streamed.
+    pub fn ranked_responses(
         &self,
         competition_id: i64,
-    ) -> Result<Vec<QuestionRef>, StoreError> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT DISTINCT aq.question_id, aq.version \
-             FROM attempt_questions aq JOIN attempts a ON a.id = aq.attempt_id \
-             WHERE a.competition_id = $1 AND a.status = $2",
+    ) -> impl Stream<Item = Result<RankedResponses, StoreError>> + Send + '_ {
+        sqlx::query_as::<_, (Option<String>, i64)>(best_attempts!(
+            "best.responses, COUNT(*) OVER () AS ranked",
+            ""
+        ))
+        .bind(competition_id)
+        .bind(SUBMITTED)
+        .fetch(self.reader())
+        .map_err(StoreError::from)
+        .map_ok(|(responses, ranked)| RankedResponses {
+            ranked: u64::try_from(ranked).unwrap_or(0),
+            responses,
+        })
+    }
+
+    /// For each company (by credit code) with a graded participant in the competition, the
+    /// name and subdistrict its first registered participant typed: what the exports call a
+    /// company that is not on the roster.
+    pub fn first_registered_companies(
+        &self,
+        competition_id: i64,
+    ) -> impl Stream<Item = Result<(String, String, String), StoreError>> + Send + '_ {
+        sqlx::query_as::<_, (String, String, String)>(
+            "SELECT p.credit_code, p.company_name, p.subdistrict FROM participants p \
+             JOIN (SELECT q.credit_code AS code, MIN(q.id) AS first_id \
+                   FROM participants q JOIN attempts a ON a.participant_id = q.id \
+                   WHERE a.competition_id = $1 AND a.status = $2 \
+                   GROUP BY q.credit_code) firsts ON firsts.first_id = p.id",
         )
         .bind(competition_id)
         .bind(SUBMITTED)
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, version)| QuestionRef { id, version })
-            .collect())
+        .fetch(self.reader())
+        .map_err(StoreError::from)
     }
 
-    /// Calls `each` with every issued question of every graded attempt, streamed.
-    pub async fn for_each_issued_question(
-        &self,
-        competition_id: i64,
-        mut each: impl FnMut(IssuedQuestion<'_>),
-    ) -> Result<(), StoreError> {
-        let mut rows = sqlx::query_as::<_, (i64, i64, i64, String, Option<i64>)>(
-            "SELECT aq.attempt_id, aq.question_id, aq.version, aq.option_order, ans.choice \
-             FROM attempt_questions aq \
-             JOIN attempts a ON a.id = aq.attempt_id \
-             LEFT JOIN answers ans ON ans.attempt_id = aq.attempt_id AND ans.no = aq.no \
-             WHERE a.competition_id = $1 AND a.status = $2",
-        )
-        .bind(competition_id)
-        .bind(SUBMITTED)
-        .fetch(self.reader());
-        // Papers repeat a handful of option orders; parse each text once.
-        let mut orders: std::collections::HashMap<String, Vec<u8>> = Default::default();
-        while let Some((attempt_id, id, version, order_text, choice)) = rows.try_next().await? {
-            if !orders.contains_key(&order_text) {
-                let order = order_from_text(&order_text)?;
-                orders.insert(order_text.clone(), order);
+    /// Fills `attempts.responses` for attempts graded before the column existed, from their
+    /// issued questions and saved answers, a batch at a time. Idempotent; run when the store
+    /// opens. Returns how many attempts it filled.
+    pub(super) async fn fill_missing_responses(&self) -> Result<u64, StoreError> {
+        const BATCH: usize = 200;
+        let mut filled = 0;
+        loop {
+            let ids: Vec<(i64,)> = sqlx::query_as(&format!(
+                "SELECT id FROM attempts WHERE status = $1 AND responses IS NULL ORDER BY id LIMIT {BATCH}"
+            ))
+            .bind(SUBMITTED)
+            .fetch_all(self.reader())
+            .await?;
+            if ids.is_empty() {
+                return Ok(filled);
             }
-            let option_order = &orders[&order_text];
-            each(IssuedQuestion {
-                attempt_id,
-                question: QuestionRef { id, version },
-                option_order,
-                response: Choice::from_bits(choice.and_then(|b| u8::try_from(b).ok()).unwrap_or(0)),
-            });
+            let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT aq.attempt_id, aq.question_id, aq.version, aq.option_order, ans.choice \
+                 FROM attempt_questions aq \
+                 LEFT JOIN answers ans ON ans.attempt_id = aq.attempt_id AND ans.no = aq.no \
+                 WHERE aq.attempt_id IN ({}) ORDER BY aq.attempt_id, aq.no",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, (i64, i64, i64, String, Option<i64>)>(&sql);
+            for (id,) in &ids {
+                query = query.bind(id);
+            }
+            let issued = query.fetch_all(self.reader()).await?;
+            let mut texts: BTreeMap<i64, String> =
+                ids.iter().map(|&(id,)| (id, String::new())).collect();
+            for (attempt_id, question_id, version, order, choice) in issued {
+                let order = order_from_text(&order)?;
+                let shown =
+                    Choice::from_bits(choice.and_then(|b| u8::try_from(b).ok()).unwrap_or(0));
+                let in_bank_order = if order.is_empty() {
+                    shown
+                } else {
+                    question_bank::shown_to_original(&order, shown)
+                };
+                if let Some(text) = texts.get_mut(&attempt_id) {
+                    push_response(
+                        text,
+                        QuestionRef {
+                            id: question_id,
+                            version,
+                        },
+                        in_bank_order,
+                    );
+                }
+            }
+            let mut tx = self.writer().begin().await?;
+            for (id, text) in &texts {
+                sqlx::query(
+                    "UPDATE attempts SET responses = $1 WHERE id = $2 AND responses IS NULL",
+                )
+                .bind(text)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            filled += texts.len() as u64;
+            if ids.len() < BATCH {
+                return Ok(filled);
+            }
         }
-        Ok(())
+    }
+}
+
+/// `attempts.responses` for a paper's responses (in the bank's option order), question by
+/// question in paper order: `"123.1:4;87.2:0;"` is question 123 version 1 answered with the
+/// bank's option C, and question 87 version 2 left unanswered.
+pub fn responses_text(responses: &[(QuestionRef, Choice)]) -> String {
+    let mut text = String::with_capacity(responses.len() * 10);
+    for &(question, response) in responses {
+        push_response(&mut text, question, response);
+    }
+    text
+}
+
+fn push_response(text: &mut String, question: QuestionRef, response: Choice) {
+    let _ = write!(
+        text,
+        "{}.{}:{};",
+        question.id,
+        question.version,
+        response.bits()
+    );
+}
+
+/// Calls `each` with every response of an `attempts.responses` text.
+pub fn for_each_response(
+    text: &str,
+    mut each: impl FnMut(QuestionRef, Choice),
+) -> Result<(), StoreError> {
+    let corrupt = || StoreError::Corrupt(format!("attempt responses {text:?}"));
+    for entry in text.split_terminator(';') {
+        let (question, bits) = entry.split_once(':').ok_or_else(corrupt)?;
+        let (id, version) = question.split_once('.').ok_or_else(corrupt)?;
+        each(
+            QuestionRef {
+                id: id.parse().map_err(|_| corrupt())?,
+                version: version.parse().map_err(|_| corrupt())?,
+            },
+            Choice::from_bits(bits.parse().map_err(|_| corrupt())?),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_read_back_as_they_were_written() {
+        let responses = [
+            (
+                QuestionRef {
+                    id: 123,
+                    version: 1,
+                },
+                Choice::only(2),
+            ),
+            (QuestionRef { id: 87, version: 2 }, Choice::EMPTY),
+            (QuestionRef { id: 5, version: 1 }, Choice::from_bits(0b1011)),
+        ];
+        let text = responses_text(&responses);
+        assert_eq!(text, "123.1:4;87.2:0;5.1:11;");
+        let mut read = Vec::new();
+        for_each_response(&text, |q, c| read.push((q, c))).unwrap();
+        assert_eq!(read, responses);
+        for_each_response("", |_, _| panic!("no responses")).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_responses_text_is_refused() {
+        for text in ["123.1;", "123:4;", "x.1:4;", "1.1:999;"] {
+            assert!(
+                for_each_response(text, |_, _| {}).is_err(),
+                "{text:?} should be refused"
+            );
+        }
     }
 }

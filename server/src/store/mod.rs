@@ -103,6 +103,13 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&store.writer).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&store.writer).await?,
         }
+        let filled = store.fill_missing_responses().await?;
+        if filled > 0 {
+            tracing::info!(
+                attempts = filled,
+                "stored the responses of attempts graded before 0003"
+            );
+        }
         Ok(store)
     }
 
