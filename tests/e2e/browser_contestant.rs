@@ -91,12 +91,24 @@ async fn open_exam(browser: &Browser, app: &TestApp, token: &str, attempt: i64) 
     page
 }
 
-/// Waits for the competition's title above the question: it arrives by a request of its own
-/// after the question is drawn and pushes the question down by a line, so a tap aimed
-/// before it arrived could miss.
+/// Waits for the competition's title above the question (it arrives by a request of its own
+/// after the question is drawn) and checks that its line was reserved: the question does not
+/// move when it arrives.
 async fn wait_for_exam_title(page: &Page) {
     page.wait_for_text("#exam-title", "六五环境日企业环保知识竞赛")
         .await;
+    let heights = page
+        .eval(
+            "(() => { const title = document.querySelector('#exam-title'); \
+               const filled = title.getBoundingClientRect().height; const text = title.textContent; \
+               title.textContent = ''; const empty = title.getBoundingClientRect().height; \
+               title.textContent = text; return [empty, filled]; })()",
+        )
+        .await;
+    assert_eq!(
+        heights[0], heights[1],
+        "the title's line is the same height empty and filled: {heights}"
+    );
 }
 
 /// A JS expression: the keys of the options shown as chosen, as a JSON string.
@@ -138,12 +150,20 @@ async fn wait_until_saved(page: &Page) {
         .await;
 }
 
-/// Cuts the phone off the network and waits until the page shows it has noticed: the
-/// banner it then shows pushes the page down by its height, so a tap aimed before it
-/// appeared can land between two options (a person sees the jump; a test must wait for it).
+/// Cuts the phone off the network and waits until the page has noticed (its offline banner is
+/// no longer hidden; on the exam, where the save state says it, the banner is not displayed).
 async fn go_offline(page: &Page) {
     page.set_offline(true).await;
-    page.wait_for("#offline-banner").await;
+    page.wait_until("!document.querySelector('#offline-banner').hidden")
+        .await;
+}
+
+/// Where the question card's top is on the screen, in CSS pixels.
+async fn question_top(page: &Page) -> f64 {
+    page.eval("document.querySelector('#question').getBoundingClientRect().top")
+        .await
+        .as_f64()
+        .expect("the question's position")
 }
 
 /// Gives the network back and waits until the page has noticed (the banner is gone).
@@ -348,7 +368,17 @@ async fn a_contestant_registers_on_a_phone_takes_the_whole_exam_through_a_networ
     for (i, question) in paper.iter().enumerate() {
         if i == CUT_BEFORE {
             wait_until_saved(&page).await;
+            let top = question_top(&page).await;
             go_offline(&page).await;
+            assert_eq!(
+                question_top(&page).await,
+                top,
+                "going offline moves nothing under the finger"
+            );
+            let banner_shown = page
+                .eval("getComputedStyle(document.querySelector('#offline-banner')).display !== 'none'")
+                .await;
+            assert_eq!(banner_shown, json!(false), "the exam bar says 离线 instead");
         }
         choose(&page, question.no, &question.key).await;
         if i == 0 {
