@@ -455,14 +455,10 @@ async fn a_contestant_registers_on_a_phone_takes_the_whole_exam_through_a_networ
 // Networks that drop and servers that restart
 // ---------------------------------------------------------------------------------------
 
-/// Why the outage is a few seconds, not 30: what a long outage adds to a short one is more
-/// failed retries, each scheduled by `backoffDelay` (about 1, 2, 4 s, then never more than
-/// 5 s, and never giving up), and a network that returns while a retry is waiting. Each of the
-/// three choices fails at once and counts as a failure, so the queue's own timer then retries
-/// at the 4 s step and next at the 5 s cap; the test stays offline until both of those have
-/// failed too (about 5–9 s), checks that all three answers are still queued, and then wants
-/// them delivered within the cap. Every further second offline would repeat the capped retry
-/// already exercised.
+/// Thirty real seconds offline: each of the three choices fails at once, then the queue's own
+/// timer retries after about 1, 2, 4 s and then every 5 s (`backoffDelay`, never giving up), so
+/// the outage goes through the whole backoff and several capped retries. The answers must
+/// stay queued on the phone the whole time and arrive within the cap once the network is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_network_dropping_for_thirty_seconds_mid_exam_loses_no_answer() {
     let Some(browser) = Browser::launch().await else {
@@ -475,6 +471,7 @@ async fn the_network_dropping_for_thirty_seconds_mid_exam_loses_no_answer() {
     count_requests(&page).await;
 
     go_offline(&page).await;
+    let cut = Instant::now();
     let offline: Sheet = paper[..3].iter().map(|q| (q.no, q.key.clone())).collect();
     for (i, question) in paper[..3].iter().enumerate() {
         choose(&page, question.no, &question.key).await;
@@ -487,8 +484,14 @@ async fn the_network_dropping_for_thirty_seconds_mid_exam_loses_no_answer() {
     // Each choice tried at once (3 failures), then two retries of the queue's own timer.
     page.wait_until("window.__failed.filter((r) => r.startsWith('PUT ')).length >= 5")
         .await;
+    tokio::time::sleep(Duration::from_secs(30).saturating_sub(cut.elapsed())).await;
     page.wait_for("#save-state[data-state=\"offline\"][data-pending=\"3\"]")
         .await;
+    let failed = requests_matching(&page, "__failed", "PUT ").await;
+    assert!(
+        failed >= 7,
+        "thirty seconds of retries every 5 s at most: {failed} failed uploads"
+    );
     assert!(
         answers_of(&attempt_on_server(&app, &token, attempt).await).is_empty(),
         "nothing reached the server while the page was offline"
