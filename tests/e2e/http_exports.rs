@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::on_both_backends;
 use crate::support::{
     KeyedQuestion, Sheet, TestApp, answer_key, body, credit_code_for, ecoquiz, fill, perfect_sheet,
-    registration, small_blueprint, start_paper, submit,
+    registration, start_paper, submit,
 };
 
 on_both_backends!(
@@ -140,24 +140,16 @@ async fn fixture(app: TestApp) -> Fixture {
         )
         .await;
     assert_eq!(imported.status(), StatusCode::OK);
-    let now = app.clock.now();
-    let created = app
-        .post(
-            "/api/admin/competitions",
-            Some(&admin),
-            &json!({
+    let competition = app
+        .create_competition_with(
+            &admin,
+            json!({
                 "title": "六五环境日/企业环保知识竞赛",
-                "opens_at": ecoquiz::clock::rfc3339(now),
-                "closes_at": ecoquiz::clock::rfc3339(now + 60 * 60_000),
-                "duration_minutes": 30,
-                "blueprint": small_blueprint(),
                 "pass_score": 12,
                 "company_score": {"method": "average", "min_participants": 2},
             }),
         )
         .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let competition = body(created).await["id"].as_i64().unwrap();
 
     let mut tokens = Vec::new();
     let mut papers = Vec::new();
@@ -683,23 +675,9 @@ async fn attempts_graded_before_responses_were_stored_are_counted_the_same(app: 
 async fn only_each_participants_best_attempt_is_exported(app: TestApp) {
     let admin = app.admin_token().await;
     app.import_sample_bank(&admin).await;
-    let now = app.clock.now();
-    let created = app
-        .post(
-            "/api/admin/competitions",
-            Some(&admin),
-            &json!({
-                "title": "两次作答",
-                "opens_at": ecoquiz::clock::rfc3339(now),
-                "closes_at": ecoquiz::clock::rfc3339(now + 60 * 60_000),
-                "duration_minutes": 30,
-                "blueprint": small_blueprint(),
-                "max_attempts": 2,
-            }),
-        )
+    let competition = app
+        .create_competition_with(&admin, json!({"max_attempts": 2}))
         .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let competition = body(created).await["id"].as_i64().unwrap();
     // 甲 does well, then badly; 乙 badly, then well; 丙 once, in between.
     let mut taken = Vec::new();
     for (name, phone, plans) in [

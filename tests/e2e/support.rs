@@ -462,18 +462,33 @@ impl TestApp {
         duration_minutes: i64,
     ) -> i64 {
         let now = self.clock.now();
+        self.create_competition_with(
+            admin,
+            json!({
+                "closes_at": ecoquiz::clock::rfc3339(now + open_minutes * 60_000),
+                "duration_minutes": duration_minutes,
+                "blueprint": blueprint,
+            }),
+        )
+        .await
+    }
+
+    /// Creates a competition open from now for an hour, 30 minutes per attempt, on the small
+    /// blueprint, with `settings` (any fields of the request) taking their place; returns its id.
+    pub async fn create_competition_with(&self, admin: &str, settings: Value) -> i64 {
+        let now = self.clock.now();
+        let mut request = json!({
+            "title": "六五环境日企业环保知识竞赛",
+            "opens_at": ecoquiz::clock::rfc3339(now),
+            "closes_at": ecoquiz::clock::rfc3339(now + 60 * 60_000),
+            "duration_minutes": 30,
+            "blueprint": small_blueprint(),
+        });
+        for (field, value) in settings.as_object().expect("settings are a JSON object") {
+            request[field] = value.clone();
+        }
         let response = self
-            .post(
-                "/api/admin/competitions",
-                Some(admin),
-                &json!({
-                    "title": "六五环境日企业环保知识竞赛",
-                    "opens_at": ecoquiz::clock::rfc3339(now),
-                    "closes_at": ecoquiz::clock::rfc3339(now + open_minutes * 60_000),
-                    "duration_minutes": duration_minutes,
-                    "blueprint": blueprint,
-                }),
-            )
+            .post("/api/admin/competitions", Some(admin), &request)
             .await;
         assert_eq!(
             response.status(),
