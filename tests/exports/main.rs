@@ -41,6 +41,12 @@
 //!   creates a scratch database on `postgres://postgres@127.0.0.1:5432` and drops it after;
 //!   when that server cannot be reached the PostgreSQL run is skipped, with a printed line.
 
+#[path = "../bench_support.rs"]
+mod bench_support;
+
+use bench_support::{
+    PostgresTarget, cpu_model, drop_scratch_database, load_average, postgres_target,
+};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::Path;
@@ -66,14 +72,13 @@ use question_bank::{
     Blueprint, Choice, Difficulty, Kind, PaperQuestion, Points, Question, assemble, grade_paper,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Connection, Row};
+use sqlx::{AnyPool, Row};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 const PARTICIPANTS_VARIABLE: &str = "ECOQUIZ_EXPORTS_PARTICIPANTS";
 const RUNS_VARIABLE: &str = "ECOQUIZ_EXPORTS_RUNS";
 const BACKENDS_VARIABLE: &str = "ECOQUIZ_EXPORTS_BACKENDS";
-const POSTGRES_VARIABLE: &str = "ECOQUIZ_BENCH_DATABASE_URL";
 /// Set in a memory probe's environment: an export's file name (`participants.xlsx`) or one of
 /// [`READING_PROBES`].
 const PROBE_VARIABLE: &str = "ECOQUIZ_EXPORTS_PROBE";
@@ -92,8 +97,6 @@ const READING_PROBES: [(&str, &str); 2] = [
         "`Store::best_results` collected (what the company figures hold)",
     ),
 ];
-/// Where the bench creates its scratch database when `ECOQUIZ_BENCH_DATABASE_URL` is unset.
-const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
 
 /// Issue 5's target for a 100,000-participant export on 2 cores.
 const TARGET: Duration = Duration::from_secs(2);
@@ -175,7 +178,12 @@ async fn main() -> ExitCode {
         println!("\n*** SQLite run SKIPPED: {BACKENDS_VARIABLE} does not name sqlite ***");
     }
 
-    match postgres_target(postgres).await {
+    let target = if postgres {
+        postgres_target("ecoquiz_exports").await
+    } else {
+        PostgresTarget::Skip(format!("{BACKENDS_VARIABLE} does not name postgres"))
+    };
+    match target {
         PostgresTarget::Skip(reason) => println!("\n*** PostgreSQL run SKIPPED: {reason} ***"),
         PostgresTarget::Broken(message) => failures.push(format!("PostgreSQL run: {message}")),
         PostgresTarget::Use { url, scratch } => {
@@ -1658,102 +1666,13 @@ fn print_report(report: &BackendReport) {
 // PostgreSQL
 // ---------------------------------------------------------------------------------------
 
-enum PostgresTarget {
-    /// Not configured and nothing listening locally: say so and go on.
-    Skip(String),
-    /// Configured, but unusable: a failure.
-    Broken(String),
-    /// The database to use; `scratch` names the one the bench created (and drops after).
-    Use {
-        url: String,
-        scratch: Option<String>,
-    },
-}
-
-async fn postgres_target(wanted: bool) -> PostgresTarget {
-    if !wanted {
-        return PostgresTarget::Skip(format!("{BACKENDS_VARIABLE} does not name postgres"));
-    }
-    sqlx::any::install_default_drivers();
-    if let Ok(url) = std::env::var(POSTGRES_VARIABLE)
-        && !url.trim().is_empty()
-    {
-        println!(
-            "\nPostgreSQL: using {} from {POSTGRES_VARIABLE}",
-            redact_url(&url)
-        );
-        return match connect(&url).await {
-            Ok(conn) => {
-                conn.close().await.ok();
-                PostgresTarget::Use { url, scratch: None }
-            }
-            Err(e) => PostgresTarget::Broken(format!("{POSTGRES_VARIABLE} is set but {e}")),
-        };
-    }
-    let mut admin = match connect(&format!("{LOCAL_POSTGRES}/postgres")).await {
-        Ok(conn) => conn,
-        Err(e) => {
-            return PostgresTarget::Skip(format!(
-                "{POSTGRES_VARIABLE} is not set and {e}; start PostgreSQL there or set \
-                 {POSTGRES_VARIABLE} to an empty database"
-            ));
-        }
-    };
-    let name = format!("ecoquiz_exports_{}", std::process::id());
-    for sql in [
-        format!("DROP DATABASE IF EXISTS \"{name}\""),
-        format!("CREATE DATABASE \"{name}\""),
-    ] {
-        if let Err(e) = sqlx::query(&sql).execute(&mut admin).await {
-            return PostgresTarget::Broken(format!("cannot create a scratch database: {e}"));
-        }
-    }
-    admin.close().await.ok();
-    println!(
-        "\nPostgreSQL: {POSTGRES_VARIABLE} is not set; created the scratch database {name} on \
-         {LOCAL_POSTGRES} (dropped at the end)"
-    );
-    PostgresTarget::Use {
-        url: format!("{LOCAL_POSTGRES}/{name}"),
-        scratch: Some(name),
-    }
-}
-
-async fn connect(url: &str) -> Result<sqlx::AnyConnection, String> {
-    match tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect(url)).await {
-        Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(e)) => Err(format!("cannot connect to {}: {e}", redact_url(url))),
-        Err(_) => Err(format!("{} did not answer in 5 s", redact_url(url))),
-    }
-}
-
-async fn drop_scratch_database(name: &str) {
-    let dropped = async {
-        let mut admin = connect(&format!("{LOCAL_POSTGRES}/postgres")).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .execute(&mut admin)
-            .await
-            .map_err(|e| e.to_string())?;
-        admin.close().await.ok();
-        Ok::<(), String>(())
-    };
-    if let Err(e) = dropped.await {
-        eprintln!("could not drop the scratch database {name}: {e}");
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The machine
 // ---------------------------------------------------------------------------------------
 
 fn print_machine(participants: usize, runs: usize) {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("unknown CPU", |(_, model)| model.trim());
+    let cpu = cpu_model();
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|info| {
@@ -1770,17 +1689,4 @@ fn print_machine(participants: usize, runs: usize) {
         thousands(participants as u64),
         load_average()
     );
-}
-
-/// The 1-, 5- and 15-minute load averages, as /proc/loadavg has them.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|| "unknown".into())
 }

@@ -43,6 +43,10 @@
 //! The table's delay figures are the upper bounds; the lower ones are printed next to them.
 //! They differ only by the submissions in flight (a few at 200/s), against about 50 per frame.
 
+#[path = "../bench_support.rs"]
+mod bench_support;
+
+use bench_support::{cpu_model, credit_code_for, load_average, open_files_limit};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
@@ -453,21 +457,6 @@ async fn start_attempt(
     paper["attempt_id"]
         .as_i64()
         .ok_or_else(|| "the paper has no attempt_id".into())
-}
-
-/// A valid unified social credit code derived from a company name (as in the e2e support).
-fn credit_code_for(company: &str) -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let mut hash: u64 = 1469598103934665603;
-    for b in company.bytes() {
-        hash = (hash ^ u64::from(b)).wrapping_mul(1099511628211);
-    }
-    let mut prefix = String::from("913101");
-    for _ in 0..11 {
-        prefix.push(ALPHABET[(hash % 31) as usize] as char);
-        hash /= 31;
-    }
-    ecoquiz::identity::with_check_character(&prefix)
 }
 
 /// Submits one attempt (blank: grading costs the same, and only the count matters here).
@@ -1336,15 +1325,7 @@ fn print_tables(reports: &[RunReport], config: &Config) {
 
 fn print_machine(config: &Config) {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, model)| model.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
+    let cpu = cpu_model();
     let counts: Vec<String> = config.viewer_counts.iter().map(usize::to_string).collect();
     println!(
         "ecoquiz fan-out benchmark: runs with {} viewers, {} submissions/s for {} s each; {cores} \
@@ -1357,13 +1338,6 @@ fn print_machine(config: &Config) {
         env!("CARGO_BIN_EXE_ecoquiz"),
         load_average()
     );
-}
-
-/// The soft limit on open files, from /proc (Linux only; std has no getrlimit).
-fn open_files_limit() -> Option<usize> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// The machine's (busy, total) CPU ticks so far, all CPUs.
@@ -1381,17 +1355,4 @@ fn machine_ticks() -> Option<(u64, u64)> {
     let idle = ticks.get(3)? + ticks.get(4)?;
     let total: u64 = ticks.iter().sum();
     Some((total - idle, total))
-}
-
-/// The 1-, 5- and 15-minute load averages, as /proc/loadavg has them.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|| "unknown".into())
 }

@@ -16,6 +16,13 @@
 //!   creates a scratch database on `postgres://postgres@127.0.0.1:5432` and drops it after;
 //!   when that server cannot be reached the PostgreSQL run is skipped, with a printed line.
 
+#[path = "../bench_support.rs"]
+mod bench_support;
+
+use bench_support::{
+    PostgresTarget, cpu_model, credit_code_for, drop_scratch_database, load_average,
+    open_files_limit, postgres_target,
+};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,7 +38,6 @@ use ecoquiz::settings::{Settings, Storage};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{Barrier, oneshot};
 use tokio::task::JoinSet;
@@ -43,9 +49,6 @@ const QUESTIONS: usize = 40;
 const REGISTRATION_CONCURRENCY: usize = 16;
 /// A request that takes longer than this counts as failed instead of hanging the run.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
-/// Where the bench creates its scratch database when `ECOQUIZ_BENCH_DATABASE_URL` is unset.
-const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
-const POSTGRES_VARIABLE: &str = "ECOQUIZ_BENCH_DATABASE_URL";
 const CONTESTANTS_VARIABLE: &str = "ECOQUIZ_LOAD_CONTESTANTS";
 /// How many failed requests are shown in full; the rest are only counted.
 const ERRORS_SHOWN: usize = 5;
@@ -110,7 +113,12 @@ async fn main() -> ExitCode {
         println!("\n*** SQLite run SKIPPED: {BACKENDS_VARIABLE} does not name sqlite ***");
     }
 
-    match postgres_target(postgres).await {
+    let target = if postgres {
+        postgres_target("ecoquiz_load").await
+    } else {
+        PostgresTarget::Skip(format!("{BACKENDS_VARIABLE} does not name postgres"))
+    };
+    match target {
         PostgresTarget::Skip(reason) => {
             println!("\n*** PostgreSQL run SKIPPED: {reason} ***");
         }
@@ -1070,114 +1078,9 @@ async fn register(client: &reqwest::Client, address: &str, i: usize) -> Result<S
     token_of(&body)
 }
 
-/// A valid unified social credit code derived from a company name (as in the e2e support).
-fn credit_code_for(company: &str) -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let mut hash: u64 = 1469598103934665603;
-    for b in company.bytes() {
-        hash = (hash ^ u64::from(b)).wrapping_mul(1099511628211);
-    }
-    let mut prefix = String::from("913101");
-    for _ in 0..11 {
-        prefix.push(ALPHABET[(hash % 31) as usize] as char);
-        hash /= 31;
-    }
-    ecoquiz::identity::with_check_character(&prefix)
-}
-
 // ---------------------------------------------------------------------------------------
 // PostgreSQL
 // ---------------------------------------------------------------------------------------
-
-enum PostgresTarget {
-    /// Not configured and nothing listening locally: say so and go on.
-    Skip(String),
-    /// Configured, but unusable: a failure.
-    Broken(String),
-    /// The database to use; `scratch` names the one the bench created (and drops after).
-    Use {
-        url: String,
-        scratch: Option<String>,
-    },
-}
-
-async fn postgres_target(wanted: bool) -> PostgresTarget {
-    if !wanted {
-        return PostgresTarget::Skip(format!("{BACKENDS_VARIABLE} does not name postgres"));
-    }
-    sqlx::any::install_default_drivers();
-    if let Ok(url) = std::env::var(POSTGRES_VARIABLE)
-        && !url.trim().is_empty()
-    {
-        println!(
-            "\nPostgreSQL: using {} from {POSTGRES_VARIABLE}",
-            ecoquiz::settings::redact_url(&url)
-        );
-        return match connect(&url).await {
-            Ok(conn) => {
-                conn.close().await.ok();
-                PostgresTarget::Use { url, scratch: None }
-            }
-            Err(e) => PostgresTarget::Broken(format!("{POSTGRES_VARIABLE} is set but {e}")),
-        };
-    }
-    let mut admin = match connect(&format!("{LOCAL_POSTGRES}/postgres")).await {
-        Ok(conn) => conn,
-        Err(e) => {
-            return PostgresTarget::Skip(format!(
-                "{POSTGRES_VARIABLE} is not set and {e}; start PostgreSQL there or set \
-                 {POSTGRES_VARIABLE} to an empty database"
-            ));
-        }
-    };
-    let name = format!("ecoquiz_load_{}", std::process::id());
-    for sql in [
-        format!("DROP DATABASE IF EXISTS \"{name}\""),
-        format!("CREATE DATABASE \"{name}\""),
-    ] {
-        if let Err(e) = sqlx::query(&sql).execute(&mut admin).await {
-            return PostgresTarget::Broken(format!("cannot create a scratch database: {e}"));
-        }
-    }
-    admin.close().await.ok();
-    println!(
-        "\nPostgreSQL: {POSTGRES_VARIABLE} is not set; created the scratch database {name} on \
-         {LOCAL_POSTGRES} (dropped at the end)"
-    );
-    PostgresTarget::Use {
-        url: format!("{LOCAL_POSTGRES}/{name}"),
-        scratch: Some(name),
-    }
-}
-
-async fn connect(url: &str) -> Result<sqlx::AnyConnection, String> {
-    match tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect(url)).await {
-        Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(e)) => Err(format!(
-            "cannot connect to {}: {e}",
-            ecoquiz::settings::redact_url(url)
-        )),
-        Err(_) => Err(format!(
-            "{} did not answer in 5 s",
-            ecoquiz::settings::redact_url(url)
-        )),
-    }
-}
-
-async fn drop_scratch_database(name: &str) {
-    let dropped = async {
-        let mut admin = connect(&format!("{LOCAL_POSTGRES}/postgres")).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .execute(&mut admin)
-            .await
-            .map_err(|e| e.to_string())?;
-        admin.close().await.ok();
-        Ok::<(), String>(())
-    };
-    if let Err(e) = dropped.await {
-        eprintln!("could not drop the scratch database {name}: {e}");
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // The machine
@@ -1185,15 +1088,7 @@ async fn drop_scratch_database(name: &str) {
 
 fn print_machine(contestants: usize) {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, model)| model.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
+    let cpu = cpu_model();
     println!(
         "ecoquiz load benchmark: {contestants} contestants × {QUESTIONS} answers; {cores} CPUs \
          ({cpu}); client and servers share one tokio runtime with {cores} workers"
@@ -1210,24 +1105,4 @@ fn print_machine(contestants: usize) {
         Some(limit) => println!("open-files limit {limit} (about {needed} needed)"),
         None => println!("open-files limit unknown (about {needed} needed)"),
     }
-}
-
-/// The soft limit on open files, from /proc (Linux only; std has no getrlimit).
-fn open_files_limit() -> Option<usize> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    line.split_whitespace().nth(3)?.parse().ok()
-}
-
-/// The 1-, 5- and 15-minute load averages, as /proc/loadavg has them.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|| "unknown".into())
 }
