@@ -100,6 +100,28 @@ pub async fn drop_scratch_database(name: &str) {
     }
 }
 
+/// A server running in this process until `stop`.
+pub struct Running {
+    pub address: String,
+    pub shutdown: tokio::sync::oneshot::Sender<()>,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) -> Result<(), String> {
+        let _ = self.shutdown.send(());
+        match tokio::time::timeout(Duration::from_secs(30), self.task).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => Err(format!("the server at {} failed: {e}", self.address)),
+            Ok(Err(e)) => Err(format!("the server task at {} panicked: {e}", self.address)),
+            Err(_) => Err(format!(
+                "the server at {} did not stop in 30 s",
+                self.address
+            )),
+        }
+    }
+}
+
 /// A valid unified social credit code derived from a company name (check character
 /// included), so made-up companies pass registration's check.
 pub fn credit_code_for(company: &str) -> String {

@@ -45,7 +45,7 @@
 mod bench_support;
 
 use bench_support::{
-    PostgresTarget, cpu_model, drop_scratch_database, load_average, postgres_target,
+    PostgresTarget, Running, cpu_model, drop_scratch_database, load_average, postgres_target,
 };
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -589,28 +589,6 @@ async fn start_bare() -> Result<Running, String> {
 // ---------------------------------------------------------------------------------------
 // The real server, over HTTP
 // ---------------------------------------------------------------------------------------
-
-/// A server running in this process until `stop`.
-struct Running {
-    address: String,
-    shutdown: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Running {
-    async fn stop(self) -> Result<(), String> {
-        let _ = self.shutdown.send(());
-        match tokio::time::timeout(Duration::from_secs(30), self.task).await {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(e))) => Err(format!("the server at {} failed: {e}", self.address)),
-            Ok(Err(e)) => Err(format!("the server task at {} panicked: {e}", self.address)),
-            Err(_) => Err(format!(
-                "the server at {} did not stop in 30 s",
-                self.address
-            )),
-        }
-    }
-}
 
 /// The real server, as `ecoquiz serve` runs it, with the system clock: (server, its store,
 /// the first organizer's password).

@@ -20,7 +20,7 @@
 mod bench_support;
 
 use bench_support::{
-    PostgresTarget, cpu_model, credit_code_for, drop_scratch_database, load_average,
+    PostgresTarget, Running, cpu_model, credit_code_for, drop_scratch_database, load_average,
     open_files_limit, postgres_target,
 };
 use std::path::Path;
@@ -334,28 +334,6 @@ async fn run_backend(
         report.ratio()
     );
     Ok(report)
-}
-
-/// A server running in this process until `stop`.
-struct Running {
-    address: String,
-    shutdown: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Running {
-    async fn stop(self) -> Result<(), String> {
-        let _ = self.shutdown.send(());
-        match tokio::time::timeout(Duration::from_secs(30), self.task).await {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(e))) => Err(format!("the server at {} failed: {e}", self.address)),
-            Ok(Err(e)) => Err(format!("the server task at {} panicked: {e}", self.address)),
-            Err(_) => Err(format!(
-                "the server at {} did not stop in 30 s",
-                self.address
-            )),
-        }
-    }
 }
 
 /// A listener on a random local port with a backlog deep enough for every contestant to
