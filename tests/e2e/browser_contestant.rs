@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 
 use crate::chromium::{Browser, Page, Viewport};
 use crate::support::{
-    KeyedQuestion, Sheet, TestApp, answer_key, body, credit_code_for, fill, show, small_blueprint,
-    start_paper, submit, temp_dir,
+    KeyedQuestion, Sheet, TestApp, answer_key, body, credit_code_for, fill, show, start_paper,
+    submit, temp_dir,
 };
 
 const PASSWORD: &str = "环保知识竞赛2026";
@@ -52,6 +52,37 @@ async fn import_roster(app: &TestApp, admin: &str, companies: &[(&str, &str)]) {
         "{}",
         response.text().await.unwrap_or_default()
     );
+}
+
+/// Chromium, a server with the small competition open, and a participant with an attempt in
+/// progress: what most of these tests start from.
+struct Started {
+    browser: Browser,
+    app: TestApp,
+    admin: String,
+    competition: i64,
+    token: String,
+    attempt: i64,
+    /// The paper with its key.
+    paper: Vec<KeyedQuestion>,
+}
+
+/// The usual start, or `None` when the run has no browser (the test then passes as skipped
+/// unless `ECOQUIZ_REQUIRE_BROWSER` is set, see `chromium.rs`).
+async fn started_exam() -> Option<Started> {
+    let browser = Browser::launch().await?;
+    let app = TestApp::sqlite().await;
+    let (admin, competition) = app.with_small_competition().await;
+    let (token, attempt, paper) = exam_in_progress(&app, competition).await;
+    Some(Started {
+        browser,
+        app,
+        admin,
+        competition,
+        token,
+        attempt,
+        paper,
+    })
 }
 
 /// A registered participant with an attempt just started over HTTP: (token, attempt, key).
@@ -262,32 +293,6 @@ async fn requests_matching(page: &Page, list: &str, pattern: &str) -> i64 {
     .expect("a count")
 }
 
-/// A competition open for an hour with 30-minute attempts and a 切屏 limit.
-async fn competition_with_tab_limit(app: &TestApp, admin: &str, max_tab_switches: i64) -> i64 {
-    let now = app.clock.now();
-    let response = app
-        .post(
-            "/api/admin/competitions",
-            Some(admin),
-            &json!({
-                "title": "六五环境日企业环保知识竞赛",
-                "opens_at": ecoquiz::clock::rfc3339(now),
-                "closes_at": ecoquiz::clock::rfc3339(now + 60 * 60_000),
-                "duration_minutes": 30,
-                "blueprint": small_blueprint(),
-                "max_tab_switches": max_tab_switches,
-            }),
-        )
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::CREATED,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-    body(response).await["id"].as_i64().unwrap()
-}
-
 // ---------------------------------------------------------------------------------------
 // The whole exam on a phone
 // ---------------------------------------------------------------------------------------
@@ -461,12 +466,17 @@ async fn a_contestant_registers_on_a_phone_takes_the_whole_exam_through_a_networ
 /// stay queued on the phone the whole time and arrive within the cap once the network is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_network_dropping_for_thirty_seconds_mid_exam_loses_no_answer() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(Started {
+        browser,
+        app,
+        token,
+        attempt,
+        paper,
+        ..
+    }) = started_exam().await
+    else {
         return;
     };
-    let app = TestApp::sqlite().await;
-    let (_admin, competition) = app.with_small_competition().await;
-    let (token, attempt, paper) = exam_in_progress(&app, competition).await;
     let page = open_exam(&browser, &app, &token, attempt).await;
     count_requests(&page).await;
 
@@ -523,12 +533,17 @@ async fn the_network_dropping_for_thirty_seconds_mid_exam_loses_no_answer() {
 /// `online` event): only the queue's own retries bring the answers over once it is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_left_open_across_a_server_restart_keeps_working() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(Started {
+        browser,
+        mut app,
+        token,
+        attempt,
+        paper,
+        ..
+    }) = started_exam().await
+    else {
         return;
     };
-    let mut app = TestApp::sqlite().await;
-    let (_admin, competition) = app.with_small_competition().await;
-    let (token, attempt, paper) = exam_in_progress(&app, competition).await;
     let page = open_exam(&browser, &app, &token, attempt).await;
     choose(&page, paper[0].no, &paper[0].key).await;
     wait_until_saved(&page).await;
@@ -605,12 +620,17 @@ async fn a_page_left_open_across_a_server_restart_keeps_working() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn double_tapping_submit_sends_one_submit_and_shows_one_result() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(Started {
+        browser,
+        app,
+        token,
+        attempt,
+        paper,
+        ..
+    }) = started_exam().await
+    else {
         return;
     };
-    let app = TestApp::sqlite().await;
-    let (_admin, competition) = app.with_small_competition().await;
-    let (token, attempt, paper) = exam_in_progress(&app, competition).await;
     let sheet: Sheet = paper.iter().map(|q| (q.no, q.key.clone())).collect();
     fill(&app, &token, attempt, &sheet).await;
     let page = open_exam(&browser, &app, &token, attempt).await;
@@ -655,12 +675,17 @@ async fn double_tapping_submit_sends_one_submit_and_shows_one_result() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_tab_answering_after_the_deadline_is_told_time_is_up() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(Started {
+        browser,
+        app,
+        token,
+        attempt,
+        paper,
+        ..
+    }) = started_exam().await
+    else {
         return;
     };
-    let app = TestApp::sqlite().await;
-    let (_admin, competition) = app.with_small_competition().await;
-    let (token, attempt, paper) = exam_in_progress(&app, competition).await;
     let page = open_exam(&browser, &app, &token, attempt).await;
     page.wait_for(&format!("#question[data-no=\"{}\"]", paper[0].no))
         .await;
@@ -695,12 +720,17 @@ async fn a_stale_tab_answering_after_the_deadline_is_told_time_is_up() {
 /// hands in what was saved, the last-second choice included.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_countdown_by_the_servers_clock_hands_the_paper_in_at_zero() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(Started {
+        browser,
+        app,
+        token,
+        attempt,
+        paper,
+        ..
+    }) = started_exam().await
+    else {
         return;
     };
-    let app = TestApp::sqlite().await;
-    let (_admin, competition) = app.with_small_competition().await;
-    let (token, attempt, paper) = exam_in_progress(&app, competition).await;
     const LEFT_SECONDS: i64 = 10;
     app.advance_seconds(30 * 60 - LEFT_SECONDS);
 
@@ -736,12 +766,17 @@ async fn the_countdown_by_the_servers_clock_hands_the_paper_in_at_zero() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tabs_of_one_attempt_converge_on_the_latest_answers() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(Started {
+        browser,
+        app,
+        token,
+        attempt,
+        paper,
+        ..
+    }) = started_exam().await
+    else {
         return;
     };
-    let app = TestApp::sqlite().await;
-    let (_admin, competition) = app.with_small_competition().await;
-    let (token, attempt, paper) = exam_in_progress(&app, competition).await;
     let first = &paper[0];
     assert_ne!(first.kind, question_bank::Kind::Multiple);
     let tab1 = open_exam(&browser, &app, &token, attempt).await;
@@ -837,7 +872,9 @@ async fn the_tab_switch_limit_submits_the_attempt_with_a_message() {
     let app = TestApp::sqlite().await;
     let admin = app.admin_token().await;
     app.import_sample_bank(&admin).await;
-    let competition = competition_with_tab_limit(&app, &admin, 1).await;
+    let competition = app
+        .create_competition_with(&admin, json!({"max_tab_switches": 1}))
+        .await;
     let (token, attempt, paper) = exam_in_progress(&app, competition).await;
     let page = open_exam(&browser, &app, &token, attempt).await;
     page.wait_for_text("#tab-switch-warning", "切屏超过 1 次将自动交卷")
@@ -893,12 +930,19 @@ async fn the_tab_switch_limit_submits_the_attempt_with_a_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_the_close_the_review_shows_the_correct_answers_and_explanations() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(Started {
+        browser,
+        app,
+        admin,
+        competition,
+        token,
+        attempt,
+        paper,
+        ..
+    }) = started_exam().await
+    else {
         return;
     };
-    let app = TestApp::sqlite().await;
-    let (admin, competition) = app.with_small_competition().await;
-    let (token, attempt, paper) = exam_in_progress(&app, competition).await;
 
     // Right, wrong, unanswered and (a multiple-choice subset) partial.
     let mut sheet = Sheet::new();
