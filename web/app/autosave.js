@@ -15,20 +15,14 @@
 import { api } from "./api.js";
 import { personKey, storedAttemptIds } from "./local.js";
 import { readJson, remove, writeJson } from "./storage.js";
-import { backoffDelay } from "./retry.js";
+import { backoffDelay, retryingQueues } from "./retry.js";
 
-const queues = new Map();
+const queues = retryingQueues((attemptId, key) => new AnswerQueue(attemptId, key));
 let counter = 0;
 
 /** The queue of an attempt of the signed-in person (one per attempt and page). */
 export function answerQueue(attemptId) {
-  const key = personKey("pending", attemptId);
-  let queue = queues.get(key);
-  if (!queue) {
-    queue = new AnswerQueue(attemptId, key);
-    queues.set(key, queue);
-  }
-  return queue;
+  return queues.of(attemptId, personKey("pending", attemptId));
 }
 
 /** Sends whatever earlier visits left unsent (called at start and after login). */
@@ -36,15 +30,6 @@ export function resumeAnswerQueues() {
   storedAttemptIds("pending").forEach((id) => answerQueue(id));
   queues.forEach((queue) => queue.resume());
 }
-
-function kickAll() {
-  queues.forEach((queue) => queue.kick());
-}
-
-window.addEventListener("online", kickAll);
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") kickAll();
-});
 
 class AnswerQueue {
   constructor(attemptId, key) {

@@ -10,6 +10,34 @@ export function backoffDelay(failures) {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
+/**
+ * The queues of one kind (autosave, 切屏 reports), one per person and attempt: found by their
+ * stored key, made by `create(attemptId, key)` the first time, and all woken (`kick()`) at
+ * once when the browser says it is back online or the page becomes visible again.
+ */
+export function retryingQueues(create) {
+  const queues = new Map();
+  const kickAll = () => queues.forEach((queue) => queue.kick());
+  window.addEventListener("online", kickAll);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") kickAll();
+  });
+  return {
+    /** The queue of `attemptId` under the person's `key`. */
+    of(attemptId, key) {
+      let queue = queues.get(key);
+      if (!queue) {
+        queue = create(attemptId, key);
+        queues.set(key, queue);
+      }
+      return queue;
+    },
+    forEach(each) {
+      queues.forEach(each);
+    },
+  };
+}
+
 /** Milliseconds to wait, as a promise (never rejects). */
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { personKey, storedAttemptIds } from "./local.js";
 import { readJson, remove, writeJson } from "./storage.js";
-import { backoffDelay } from "./retry.js";
+import { backoffDelay, retryingQueues } from "./retry.js";
 
 /**
  * Calls `onLeave()` once per time the person leaves the page. Leaving usually fires both
@@ -55,17 +55,11 @@ export function watchLeaving(onLeave) {
   };
 }
 
-const reporters = new Map();
+const reporters = retryingQueues((attemptId, key) => new TabSwitchReports(attemptId, key));
 
 /** The report queue of an attempt of the signed-in person. */
 export function tabSwitchReports(attemptId) {
-  const key = personKey("tabs", attemptId);
-  let reporter = reporters.get(key);
-  if (!reporter) {
-    reporter = new TabSwitchReports(attemptId, key);
-    reporters.set(key, reporter);
-  }
-  return reporter;
+  return reporters.of(attemptId, personKey("tabs", attemptId));
 }
 
 export function resumeTabSwitchReports() {
@@ -75,15 +69,6 @@ export function resumeTabSwitchReports() {
     reporter.kick();
   });
 }
-
-function kickAll() {
-  reporters.forEach((reporter) => reporter.kick());
-}
-
-window.addEventListener("online", kickAll);
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") kickAll();
-});
 
 class TabSwitchReports {
   constructor(attemptId, key) {
