@@ -108,6 +108,24 @@ pub struct Running {
 }
 
 impl Running {
+    /// Serves `router` on `listener` until `stop`: the baselines' bare handlers.
+    pub fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> Running {
+        let address = format!("http://{}", listener.local_addr().expect("a bound address"));
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Running {
+            address,
+            shutdown,
+            task,
+        }
+    }
+
     pub async fn stop(self) -> Result<(), String> {
         let _ = self.shutdown.send(());
         match tokio::time::timeout(Duration::from_secs(30), self.task).await {

@@ -570,20 +570,7 @@ async fn start_bare() -> Result<Running, String> {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| format!("cannot bind the bare server: {e}"))?;
-    let address = format!("http://{}", listener.local_addr().expect("a bound address"));
-    let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Ok(Running {
-        address,
-        shutdown,
-        task,
-    })
+    Ok(Running::serve(listener, router))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1189,9 +1176,7 @@ impl Contestant {
             responses,
         })
     }
-}
 
-impl Contestant {
     /// `attempts.responses` as grading writes it: the responses in the bank's option order.
     fn responses_text(&self) -> String {
         let responses: Vec<(QuestionRef, Choice)> = self

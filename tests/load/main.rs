@@ -404,20 +404,7 @@ async fn start_bare() -> Result<Running, String> {
         .route("/answers/{no}", put(bare_answer))
         .route("/healthz", get(|| async { "ok" }));
     let listener = listener()?;
-    let address = format!("http://{}", listener.local_addr().expect("a bound address"));
-    let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Ok(Running {
-        address,
-        shutdown,
-        task,
-    })
+    Ok(Running::serve(listener, router))
 }
 
 // ---------------------------------------------------------------------------------------
