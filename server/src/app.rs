@@ -73,7 +73,7 @@ pub enum StartError {
 /// Opens the store (migrating it), loads the signing secret, creates the first organizer
 /// when there is none, and seeds the demo when asked.
 pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Startup), StartError> {
-    let store = Store::open(&settings.storage).await?;
+    let store = Store::open_with(&settings.storage, &settings.store).await?;
     let dir = settings.data_dir.clone();
     std::fs::create_dir_all(&dir).map_err(|source| StartError::File {
         path: dir.display().to_string(),
@@ -152,14 +152,19 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight. Also runs the
-/// sweeper that grades attempts whose deadline passed.
+/// sweeper that grades attempts whose deadline passed, and the store's recovery probe.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_sweeper, sweeper_stopped) = tokio::sync::watch::channel(false);
-    let sweeper = tokio::spawn(exam::sweep_overdue_attempts(state.clone(), sweeper_stopped));
+    let sweeper = tokio::spawn(exam::sweep_overdue_attempts(
+        state.clone(),
+        sweeper_stopped.clone(),
+    ));
+    let store = state.store.clone();
+    let prober = tokio::spawn(async move { store.probe_while_degraded(sweeper_stopped).await });
     if let Some(url) = state.store.postgres_url() {
         tokio::spawn(
             state
@@ -179,6 +184,7 @@ pub async fn serve(
         .await;
     let _ = stop_sweeper.send(true);
     let _ = sweeper.await;
+    let _ = prober.await;
     state.store.close().await;
     result
 }

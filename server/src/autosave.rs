@@ -79,7 +79,7 @@ impl AttemptFactsCache {
 
 struct Pending {
     answer: AnswerToSave,
-    saved: oneshot::Sender<Result<bool, String>>,
+    saved: oneshot::Sender<Result<bool, StoreError>>,
 }
 
 /// The queue of autosaves waiting for the next group commit.
@@ -111,9 +111,8 @@ impl AutosaveWriter {
                         }
                     }
                     Err(e) => {
-                        let message = e.to_string();
                         for pending in batch.drain(..) {
-                            let _ = pending.saved.send(Err(message.clone()));
+                            let _ = pending.saved.send(Err(e.for_each_waiter()));
                         }
                     }
                 }
@@ -124,12 +123,12 @@ impl AutosaveWriter {
 
     /// Saves one answer with the next group commit; `Ok(false)` when the attempt was
     /// already submitted (nothing written). Returns once the commit is durable.
-    pub async fn save(&self, answer: AnswerToSave) -> Result<bool, String> {
+    pub async fn save(&self, answer: AnswerToSave) -> Result<bool, StoreError> {
+        let stopped = || StoreError::WriteFailed("the autosave writer has stopped".to_owned());
         let (saved, done) = oneshot::channel();
         self.queue
             .send(Pending { answer, saved })
-            .map_err(|_| "the autosave writer has stopped".to_owned())?;
-        done.await
-            .map_err(|_| "the autosave writer has stopped".to_owned())?
+            .map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())?
     }
 }

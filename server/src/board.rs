@@ -358,7 +358,10 @@ impl Boards {
                     }
                     Ok(None) => {}
                     Err(e) => {
-                        tracing::warn!(competition = board.competition_id, error = %e, "board reload failed; retrying");
+                        // A storage fault is logged once by the store's health.
+                        if e.fault().is_none() {
+                            tracing::warn!(competition = board.competition_id, error = %e, "board reload failed; retrying");
+                        }
                         board.changed.notify_one();
                     }
                 }
@@ -448,7 +451,11 @@ impl Boards {
         let payload =
             json!({ "instance": self.instance, "competition": competition_id }).to_string();
         if let Err(e) = self.store.notify(CHANNEL, &payload).await {
-            tracing::warn!(error = %e, "cannot announce a board change to other processes");
+            // Other processes lost their listening connection too when the database failed,
+            // and reload every board when they reconnect.
+            if e.fault().is_none() {
+                tracing::warn!(error = %e, "cannot announce a board change to other processes");
+            }
         }
     }
 

@@ -308,6 +308,8 @@ fn serve(
             .filter(|s| !s.is_empty())
             .map(|s| Secret(s.into_bytes())),
         demo,
+
+        store: crate::store::StoreOptions::default(),
     };
     tracing::info!(?settings, "starting");
     let result = runtime().block_on(async {

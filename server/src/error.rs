@@ -11,6 +11,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::store::StoreError;
+use crate::store::health::StorageFault;
+
+/// Seconds a client is asked to wait before repeating a request the storage refused.
+const RETRY_AFTER_SECONDS: &str = "5";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -41,9 +45,18 @@ pub enum AppError {
     /// 429: too many failed logins for one account.
     #[error("{0}")]
     TooManyRequests(String),
+    /// 503: the storage refused the request (disk full, read-only, busy, unreachable) and
+    /// nothing was stored; the same request succeeds once the fault clears. `unsaved` says
+    /// what was not kept ("答案未保存") where the route knows. Not logged per request: the
+    /// store's health logs the fault once.
+    #[error("{}", .fault.message(*.unsaved))]
+    StorageUnavailable {
+        fault: StorageFault,
+        unsaved: Option<&'static str>,
+    },
     /// 500: logged with its cause, shown to the client as a generic message.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{0}")]
     Internal(String),
 }
@@ -71,6 +84,17 @@ impl AppError {
         AppError::Invalid { message, fields }
     }
 
+    /// Names what a refused write did not keep ("答案未保存"), for the message a 503 shows.
+    pub fn unsaved(self, what: &'static str) -> AppError {
+        match self {
+            AppError::StorageUnavailable { fault, .. } => AppError::StorageUnavailable {
+                fault,
+                unsaved: Some(what),
+            },
+            other => other,
+        }
+    }
+
     pub fn not_found(what: &str) -> AppError {
         AppError::NotFound(format!("{what}不存在"))
     }
@@ -85,6 +109,9 @@ impl AppError {
             AppError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::StorageUnavailable { fault, .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, fault.code())
+            }
             AppError::Store(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -95,6 +122,15 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        if let AppError::StorageUnavailable { .. } = &self {
+            let body = json!({ "error": { "code": code, "message": self.to_string() } });
+            return (
+                status,
+                [(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+                Json(body),
+            )
+                .into_response();
+        }
         let message = if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
             "服务器内部错误,请稍后重试".to_owned()
@@ -106,6 +142,18 @@ impl IntoResponse for AppError {
             body["error"]["fields"] = json!(fields);
         }
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        match error.fault() {
+            Some(fault) => AppError::StorageUnavailable {
+                fault,
+                unsaved: None,
+            },
+            None => AppError::Store(error),
+        }
     }
 }
 

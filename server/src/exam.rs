@@ -253,7 +253,7 @@ pub async fn save_answer(
     match state.autosave.save(answer).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(AppError::conflict("submitted", "试卷已提交,不能再修改答案")),
-        Err(message) => Err(AppError::Internal(format!("autosave failed: {message}"))),
+        Err(e) => Err(AppError::from(e).unsaved("答案未保存")),
     }
 }
 
@@ -486,8 +486,11 @@ pub async fn sweep_overdue_attempts(state: AppState, mut stop: tokio::sync::watc
             _ = tokio::time::sleep(SWEEP_INTERVAL) => {}
             _ = stop.changed() => return,
         }
-        if let Err(e) = grade_overdue(&state).await {
-            tracing::warn!(error = %e, "grading overdue attempts failed; retrying");
+        match grade_overdue(&state).await {
+            // The store's health has logged the storage fault once; the next sweep retries.
+            Err(AppError::StorageUnavailable { .. }) => {}
+            Err(e) => tracing::warn!(error = %e, "grading overdue attempts failed; retrying"),
+            Ok(_) => {}
         }
     }
 }

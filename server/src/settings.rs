@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::store::StoreOptions;
+
 /// Where the store lives.
 #[derive(Clone)]
 pub enum Storage {
@@ -61,6 +63,8 @@ pub struct Settings {
     pub jwt_secret: Option<Secret>,
     /// Import the sample bank and open a demo competition.
     pub demo: bool,
+    /// How long the store waits for locks and connections before refusing with 503.
+    pub store: StoreOptions,
 }
 
 #[cfg(test)]
@@ -75,6 +79,7 @@ mod tests {
             data_dir: "ecoquiz-data".into(),
             jwt_secret: Some(Secret(b"0123456789abcdef0123456789abcdef".to_vec())),
             demo: false,
+            store: StoreOptions::default(),
         };
         let shown = format!("{settings:?}");
         assert!(

@@ -576,6 +576,8 @@ async fn a_page_left_open_across_a_server_restart_keeps_working() {
         data_dir: data_dir.path().to_owned(),
         jwt_secret: None,
         demo: false,
+
+        store: ecoquiz::store::StoreOptions::default(),
     };
     let (state, _startup) = ecoquiz::app::prepare(&settings, clock)
         .await

@@ -1500,6 +1500,8 @@ async fn what_the_command_line_stored_is_served_over_http() {
         data_dir: dir.path().to_owned(),
         jwt_secret: None,
         demo: false,
+
+        store: ecoquiz::store::StoreOptions::default(),
     };
     let (state, startup) =
         ecoquiz::app::prepare(&settings, ecoquiz::clock::Clock::manual(ENVIRONMENT_DAY))

@@ -318,6 +318,8 @@ impl TestApp {
             data_dir: dir.path().to_owned(),
             jwt_secret: None,
             demo: false,
+
+            store: ecoquiz::store::StoreOptions::default(),
         };
         let (state, startup) = ecoquiz::app::prepare(&settings, clock.clone())
             .await

@@ -589,6 +589,8 @@ async fn start_ecoquiz(
         data_dir: data_dir.to_owned(),
         jwt_secret: None,
         demo: false,
+
+        store: ecoquiz::store::StoreOptions::default(),
     };
     let (state, startup) = ecoquiz::app::prepare(&settings, Clock::System)
         .await

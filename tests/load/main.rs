@@ -357,6 +357,8 @@ async fn start_ecoquiz(storage: Storage, data_dir: &Path) -> Result<(Running, St
         data_dir: data_dir.to_owned(),
         jwt_secret: None,
         demo: false,
+
+        store: ecoquiz::store::StoreOptions::default(),
     };
     let (state, startup) = ecoquiz::app::prepare(&settings, Clock::System)
         .await

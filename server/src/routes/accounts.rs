@@ -197,7 +197,7 @@ async fn register(
                 "该手机号已注册,请直接登录",
             ));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(AppError::from(e).unsaved("注册未完成")),
     };
     state.boards.participant_registered().await;
     let token = state

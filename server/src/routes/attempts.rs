@@ -49,7 +49,10 @@ async fn submit(
     CurrentParticipant(participant_id): CurrentParticipant,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<SubmitResult>, AppError> {
-    Ok(Json(exam::submit(&state, id, participant_id).await?))
+    let result = exam::submit(&state, id, participant_id)
+        .await
+        .map_err(|e| e.unsaved("答卷未提交"))?;
+    Ok(Json(result))
 }
 
 /// 切屏: the exam page was hidden or lost focus.

@@ -53,15 +53,18 @@ impl Store {
         password_hash: &str,
         now: Millis,
     ) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO organizers (username, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(username)
-        .bind(password_hash)
-        .bind(now)
-        .fetch_one(self.writer())
-        .await?;
-        Ok(id)
+        self.write(async |tx| {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO organizers (username, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(username)
+            .bind(password_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok(id)
+        })
+        .await
     }
 
     pub async fn organizer_by_username(
@@ -92,20 +95,22 @@ impl Store {
         new: &NewParticipant<'_>,
         now: Millis,
     ) -> Result<Participant, StoreError> {
-        let participant = sqlx::query_as(&format!(
-            "INSERT INTO participants (name, phone, password_hash, company_name, credit_code, subdistrict, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {PARTICIPANT_COLUMNS}"
-        ))
-        .bind(new.name)
-        .bind(new.phone)
-        .bind(new.password_hash)
-        .bind(new.company_name)
-        .bind(new.credit_code)
-        .bind(new.subdistrict)
-        .bind(now)
-        .fetch_one(self.writer())
-        .await?;
-        Ok(participant)
+        self.write(async |tx| {
+            Ok(sqlx::query_as(&format!(
+                "INSERT INTO participants (name, phone, password_hash, company_name, credit_code, subdistrict, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {PARTICIPANT_COLUMNS}"
+            ))
+            .bind(new.name)
+            .bind(new.phone)
+            .bind(new.password_hash)
+            .bind(new.company_name)
+            .bind(new.credit_code)
+            .bind(new.subdistrict)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?)
+        })
+        .await
     }
 
     pub async fn participant_by_phone(
@@ -145,16 +150,22 @@ impl Store {
         name: &str,
         generate: impl FnOnce() -> String,
     ) -> Result<String, StoreError> {
-        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        let candidate = generate();
+        self.write(async |tx| {
+            sqlx::query(
+                "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
             .bind(name)
-            .bind(generate())
-            .execute(self.writer())
+            .bind(&candidate)
+            .execute(&mut *tx)
             .await?;
-        let (value,): (String,) =
-            sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
-                .bind(name)
-                .fetch_one(self.writer())
-                .await?;
-        Ok(value)
+            let (value,): (String,) =
+                sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            Ok(value)
+        })
+        .await
     }
 }

@@ -142,7 +142,7 @@ impl Store {
     /// Inserts the attempt and its paper in one transaction. A second attempt with the same
     /// number (two taps on "start") is a unique violation.
     pub async fn create_attempt(&self, new: &NewAttempt) -> Result<Attempt, StoreError> {
-        let mut tx = self.writer().begin().await?;
+        self.write(async |tx| {
         let attempt: Attempt = sqlx::query_as(&format!(
             "INSERT INTO attempts (competition_id, participant_id, attempt_no, seed, started_at, deadline, status, max_score) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ATTEMPT_COLUMNS}"
@@ -190,8 +190,9 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        tx.commit().await?;
         Ok(attempt)
+        })
+        .await
     }
 
     pub async fn attempt(&self, id: i64) -> Result<Option<Attempt>, StoreError> {
@@ -233,14 +234,18 @@ impl Store {
 
     /// Counts one switch away from the exam page; `None` once the attempt is submitted.
     pub async fn record_tab_switch(&self, attempt_id: i64) -> Result<Option<i64>, StoreError> {
-        let counted: Option<(i64,)> = sqlx::query_as(
-            "UPDATE attempts SET tab_switches = tab_switches + 1 WHERE id = $1 AND status = $2 \
-             RETURNING tab_switches",
-        )
-        .bind(attempt_id)
-        .bind(IN_PROGRESS)
-        .fetch_optional(self.writer())
-        .await?;
+        let counted: Option<(i64,)> = self
+            .write(async |tx| {
+                Ok(sqlx::query_as(
+                    "UPDATE attempts SET tab_switches = tab_switches + 1 WHERE id = $1 AND status = $2 \
+                     RETURNING tab_switches",
+                )
+                .bind(attempt_id)
+                .bind(IN_PROGRESS)
+                .fetch_optional(&mut *tx)
+                .await?)
+            })
+            .await?;
         Ok(counted.map(|(count,)| count))
     }
 
@@ -291,7 +296,7 @@ impl Store {
         let mut ids: Vec<i64> = answers.iter().map(|a| a.attempt_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut tx = self.writer().begin().await?;
+        self.write(async |tx| {
         let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
         let lock_sql = format!(
             "UPDATE attempts SET status = $1 WHERE status = $2 AND id IN ({}) RETURNING id",
@@ -344,11 +349,12 @@ impl Store {
             }
             insert.execute(&mut *tx).await?;
         }
-        tx.commit().await?;
         Ok(answers
             .iter()
             .map(|a| open.contains(&a.attempt_id))
             .collect())
+        })
+        .await
     }
 
     /// Grades an attempt in one transaction: locks it while in progress, reads its saved
@@ -360,9 +366,8 @@ impl Store {
         attempt_id: i64,
         grade: impl FnOnce(&[(i64, Choice)]) -> FinalGrade,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer().begin().await?;
-        if !lock_if_in_progress(&mut tx, attempt_id).await? {
-            tx.rollback().await?;
+        self.write(async |tx| {
+        if !lock_if_in_progress(tx, attempt_id).await? {
             return Ok(false);
         }
         let rows: Vec<(i64, i64)> =
@@ -386,8 +391,9 @@ impl Store {
         .bind(attempt_id)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         Ok(true)
+        })
+        .await
     }
 
     /// Attempts still in progress whose deadline was before `before`.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use question_bank::{Bank, Choice, Difficulty, Kind, Question, QuestionFields};
 use sqlx::Row;
 
-use super::{Store, StoreError, from_json};
+use super::{Ending, Store, StoreError, from_json};
 use crate::clock::Millis;
 
 /// A question version as stored.
@@ -134,19 +134,22 @@ impl Store {
 
     /// The current version of every question, in id order (so a snapshot is reproducible).
     pub async fn load_bank(&self) -> Result<BankSnapshot, StoreError> {
-        let mut tx = self.reader().begin().await?;
-        let (generation,): (i64,) =
-            sqlx::query_as("SELECT generation FROM bank_state WHERE id = 1")
-                .fetch_one(&mut *tx)
+        let (generation, rows) = self
+            .read_consistently(async |tx| {
+                let (generation,): (i64,) =
+                    sqlx::query_as("SELECT generation FROM bank_state WHERE id = 1")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let rows = sqlx::query(&format!(
+                    "SELECT {VERSION_COLUMNS} FROM questions q \
+                     JOIN question_versions v ON v.question_id = q.id AND v.version = q.current_version \
+                     ORDER BY q.id"
+                ))
+                .fetch_all(&mut *tx)
                 .await?;
-        let rows = sqlx::query(&format!(
-            "SELECT {VERSION_COLUMNS} FROM questions q \
-             JOIN question_versions v ON v.question_id = q.id AND v.version = q.current_version \
-             ORDER BY q.id"
-        ))
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
+                Ok((generation, rows))
+            })
+            .await?;
         let mut refs = Vec::with_capacity(rows.len());
         let mut questions = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -169,7 +172,7 @@ impl Store {
         dry_run: bool,
         now: Millis,
     ) -> Result<ImportCounts, StoreError> {
-        let mut tx = self.writer().begin().await?;
+        self.transaction(Ending::dry_run_if(dry_run), async |tx| {
         // Imports run one at a time, across every process sharing the database: this no-op
         // update locks the bank's row until the transaction ends (PostgreSQL), and takes the
         // write lock (SQLite). A double-clicked import then sees the first one's questions.
@@ -199,7 +202,7 @@ impl Store {
                         counts.unchanged += 1;
                         continue;
                     }
-                    insert_version(&mut tx, id, version + 1, q, now).await?;
+                    insert_version(tx, id, version + 1, q, now).await?;
                     sqlx::query(
                         "UPDATE questions SET current_version = $1, duplicate_key = $2, updated_at = $3 WHERE id = $4",
                     )
@@ -233,7 +236,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            insert_version(&mut tx, id, 1, q, now).await?;
+            insert_version(tx, id, 1, q, now).await?;
             counts.imported += 1;
         }
         if counts.imported + counts.updated > 0 {
@@ -241,12 +244,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        if dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
         Ok(counts)
+        })
+        .await
     }
 
     /// One page of current questions matching the filter, and how many match in all.

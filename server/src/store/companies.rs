@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::{Ending, Store, StoreError};
 use crate::clock::Millis;
 use crate::roster::RosterCompany;
 
@@ -34,7 +34,7 @@ impl Store {
         now: Millis,
         dry_run: bool,
     ) -> Result<RosterCounts, StoreError> {
-        let mut tx = self.writer().begin().await?;
+        self.transaction(Ending::dry_run_if(dry_run), async |tx| {
         let mut counts = RosterCounts::default();
         for company in companies {
             let existing: Option<Company> = sqlx::query_as(
@@ -77,12 +77,9 @@ impl Store {
                 }
             }
         }
-        if dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
         Ok(counts)
+        })
+        .await
     }
 
     /// The whole roster, by subdistrict then name.

@@ -100,7 +100,9 @@ impl Store {
         new: &NewCompetition<'_>,
         now: Millis,
     ) -> Result<Competition, StoreError> {
-        let row: CompetitionRow = sqlx::query_as(&format!(
+        let row: CompetitionRow = self
+            .write(async |tx| {
+                Ok(sqlx::query_as(&format!(
             "INSERT INTO competitions (title, opens_at, closes_at, duration_minutes, blueprint, max_attempts, \
              pass_score, max_score, company_score, created_at, max_tab_switches) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -117,8 +119,10 @@ impl Store {
         .bind(serde_json::to_string(&new.company_score).expect("the rule serializes"))
         .bind(now)
         .bind(new.max_tab_switches)
-        .fetch_one(self.writer())
-        .await?;
+        .fetch_one(&mut *tx)
+        .await?)
+            })
+            .await?;
         from_row(row)
     }
 
@@ -143,6 +147,7 @@ impl Store {
 
     /// Ends the window at `now` (if it has not ended already).
     pub async fn close_competition(&self, id: i64, now: Millis) -> Result<(), StoreError> {
+        self.write(async |tx| {
         sqlx::query(
             // Closed before it opened: the window becomes empty rather than inverted.
             "UPDATE competitions SET closed_at = $1, closes_at = $2, \
@@ -155,8 +160,10 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(now)
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await?;
         Ok(())
+        })
+        .await
     }
 }

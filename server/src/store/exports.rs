@@ -202,17 +202,19 @@ impl Store {
                     );
                 }
             }
-            let mut tx = self.writer().begin().await?;
-            for (id, text) in &texts {
-                sqlx::query(
-                    "UPDATE attempts SET responses = $1 WHERE id = $2 AND responses IS NULL",
-                )
-                .bind(text)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
+            self.write(async |tx| {
+                for (id, text) in &texts {
+                    sqlx::query(
+                        "UPDATE attempts SET responses = $1 WHERE id = $2 AND responses IS NULL",
+                    )
+                    .bind(text)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Ok(())
+            })
+            .await?;
             filled += texts.len() as u64;
             if ids.len() < BATCH {
                 return Ok(filled);

@@ -7,13 +7,18 @@
 //! - Migrations are embedded per backend (`migrations/sqlite`, `migrations/postgres`: same
 //!   tables, backend-specific DDL) and run at start. Queries are written once, in SQL both
 //!   accept (`$1` placeholders, `ON CONFLICT`, `RETURNING`), with BIGINT and TEXT columns only.
-//! - Durability: a write is acknowledged after its transaction commits. SQLite runs with
-//!   `synchronous = NORMAL` in WAL mode: a committed transaction survives a crash of the
-//!   process (it is in the WAL file); only a power cut can lose the last ones. See
-//!   docs/SERVER.md for why.
+//! - Every write goes through `Store::write` (`write`): a transaction that is committed, or
+//!   rolled back, or whose connection is thrown away — never left open on a pooled
+//!   connection. A write is acknowledged after its COMMIT succeeded.
+//! - A write the storage refuses (a full disk, a read-only file, a lock held too long, a
+//!   database that restarted) is a `StoreError::Unavailable` with its `StorageFault`; the
+//!   store is then degraded (`health`) until a write is stored again.
+//! - Durability: SQLite runs with `synchronous = NORMAL` in WAL mode: a committed transaction
+//!   survives a crash of the process (it is in the WAL file); only a power cut can lose the
+//!   last ones. See docs/SERVER.md for why.
 //!
 //! Submodules by subject: `accounts`, `bank`, `companies` (the roster), `competitions`,
-//! `attempts`, `exports` (the reads behind the bureau's exports).
+//! `attempts`, `exports` (the reads behind the bureau's exports); `write` and `health`.
 
 pub mod accounts;
 pub mod attempts;
@@ -21,14 +26,21 @@ pub mod bank;
 pub mod companies;
 pub mod competitions;
 pub mod exports;
+pub mod health;
+mod write;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnectionMetadata;
 use sqlx::{AnyPool, Executor};
 
 use crate::settings::Storage;
+use health::{StorageFault, StorageHealth};
+pub(crate) use write::Ending;
 
 /// A text that never prints (the database URL may hold a password).
 #[derive(Clone)]
@@ -43,13 +55,39 @@ impl std::fmt::Debug for Secret {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How often a degraded store checks whether it can write again.
+const RECOVERY_PROBE_INTERVAL: Duration = Duration::from_secs(2);
+
 /// The file name of the embedded database inside the data folder.
 pub const SQLITE_FILE: &str = "ecoquiz.db";
+
+/// How long the store waits before it refuses a request with 503 (see `StorageFault`).
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// How long a write waits for a lock another process holds (SQLite's busy timeout) or
+    /// runs at most (PostgreSQL's statement timeout inside write transactions).
+    pub lock_wait: Duration,
+    /// How long a request waits for a PostgreSQL connection, reconnecting included.
+    pub connect_wait: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> StoreOptions {
+        StoreOptions {
+            lock_wait: Duration::from_secs(10),
+            connect_wait: Duration::from_secs(10),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// The storage refused the request (disk full, read-only, busy, unreachable): nothing was
+    /// written, and the same request succeeds once the fault clears.
+    #[error("storage {fault:?}: {cause}")]
+    Unavailable { fault: StorageFault, cause: String },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot prepare the data folder {path}: {source}")]
@@ -60,6 +98,22 @@ pub enum StoreError {
     /// A stored value the code cannot read back (a bug or a hand-edited database).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// A write failed for a reason told to several waiters (the autosave batch), or the
+    /// autosave writer has stopped.
+    #[error("the write failed: {0}")]
+    WriteFailed(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        match StorageFault::of(&error) {
+            Some(fault) => StoreError::Unavailable {
+                fault,
+                cause: error.to_string(),
+            },
+            None => StoreError::Database(error),
+        }
+    }
 }
 
 impl StoreError {
@@ -68,6 +122,27 @@ impl StoreError {
         match self {
             StoreError::Database(sqlx::Error::Database(e)) => e.is_unique_violation(),
             _ => false,
+        }
+    }
+
+    /// The storage fault behind the error, when it is one (a 503 for the caller).
+    pub fn fault(&self) -> Option<StorageFault> {
+        match self {
+            StoreError::Unavailable { fault, .. } => Some(*fault),
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(e)) => StorageFault::of(e),
+            _ => None,
+        }
+    }
+
+    /// A copy for each of several waiters on one failed write (the autosave batch): the
+    /// fault is kept, anything else becomes its description.
+    pub fn for_each_waiter(&self) -> StoreError {
+        match self {
+            StoreError::Unavailable { fault, cause } => StoreError::Unavailable {
+                fault: *fault,
+                cause: cause.clone(),
+            },
+            other => StoreError::WriteFailed(other.to_string()),
         }
     }
 }
@@ -89,15 +164,27 @@ pub struct Store {
     backend: Backend,
     /// The PostgreSQL URL, for the board listener's own connection. Never printed.
     postgres_url: Option<Secret>,
+    /// What starts every write transaction (`write`).
+    begin_write: Arc<str>,
+    /// Degraded from a refused write until a write is stored again.
+    health: Arc<StorageHealth>,
+    /// For the fault drills of the tests: the SQLite page limit set on every writer
+    /// connection (0: none). See `simulate_full_disk`.
+    page_limit: Arc<AtomicU64>,
 }
 
 impl Store {
     /// Connects (creating the SQLite file and its folder if needed) and runs the migrations.
     pub async fn open(storage: &Storage) -> Result<Store, StoreError> {
+        Store::open_with(storage, &StoreOptions::default()).await
+    }
+
+    /// `open`, waiting for locks and connections as `options` say.
+    pub async fn open_with(storage: &Storage, options: &StoreOptions) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let store = match storage {
-            Storage::DataDir(dir) => open_sqlite(dir).await?,
-            Storage::DatabaseUrl(url) => open_postgres(url).await?,
+            Storage::DataDir(dir) => open_sqlite(dir, options).await?,
+            Storage::DatabaseUrl(url) => open_postgres(url, options).await?,
         };
         match store.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&store.writer).await?,
@@ -122,12 +209,84 @@ impl Store {
         self.postgres_url.as_ref().map(|url| url.0.as_str())
     }
 
-    /// `pg_notify(channel, payload)`: tells every process listening (PostgreSQL only).
+    /// `pg_notify(channel, payload)`: tells every process listening (PostgreSQL only; sent
+    /// when the transaction commits).
     pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(channel)
-            .bind(payload)
-            .execute(&self.writer)
+        self.write(async |tx| {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(channel)
+                .bind(payload)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Healthy, or degraded since a write was refused.
+    pub fn health(&self) -> &StorageHealth {
+        &self.health
+    }
+
+    /// Tries a small write that needs new room in the store (a row of a few kilobytes,
+    /// inserted and deleted in one transaction): `Ok` once the storage takes writes again.
+    /// Run while the store is degraded, so it recovers even when nobody writes.
+    pub async fn probe_writable(&self) -> Result<(), StoreError> {
+        let padding = "0".repeat(3000);
+        self.write(async |tx| {
+            sqlx::query("INSERT INTO storage_probe (id, padding) VALUES (1, $1)")
+                .bind(&padding)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM storage_probe WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// While the store is degraded, tries `probe_writable` every `RECOVERY_PROBE_INTERVAL`
+    /// so it becomes healthy (and says so in the log) as soon as the fault clears, even if
+    /// nobody writes meanwhile. Ends when `stop` turns true.
+    pub async fn probe_while_degraded(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(RECOVERY_PROBE_INTERVAL) => {}
+                _ = stop.wait_for(|stopped| *stopped) => return,
+            }
+            if self.health.is_degraded() {
+                // The outcome is recorded in `health` by `write`.
+                let _ = self.probe_writable().await;
+            }
+        }
+    }
+
+    /// Fault drill for the tests (SQLite only): from now on the database file cannot grow,
+    /// as on a full disk. The file is first compacted (VACUUM), so nearly every write that
+    /// adds a row needs a page it cannot have; rewriting a row in place still works, as it
+    /// would on a real full disk. Applies to the writer connection and any that replaces it.
+    #[doc(hidden)]
+    pub async fn simulate_full_disk(&self) -> Result<(), StoreError> {
+        let mut connection = self.writer.acquire().await?;
+        connection.execute("VACUUM").await?;
+        let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count")
+            .fetch_one(&mut *connection)
+            .await?;
+        self.page_limit.store(pages as u64, Ordering::Release);
+        connection
+            .execute(format!("PRAGMA max_page_count = {pages}").as_str())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends `simulate_full_disk`: the file may grow again, as when space was freed.
+    #[doc(hidden)]
+    pub async fn end_simulated_full_disk(&self) -> Result<(), StoreError> {
+        self.page_limit.store(0, Ordering::Release);
+        let mut connection = self.writer.acquire().await?;
+        connection
+            .execute(format!("PRAGMA max_page_count = {UNLIMITED_PAGES}").as_str())
             .await?;
         Ok(())
     }
@@ -142,8 +301,36 @@ impl Store {
 
     /// Answers once the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        let answered = sqlx::query("SELECT 1").execute(&self.reader).await;
+        if let Err(e) = &answered {
+            if StorageFault::of(e) == Some(StorageFault::Unreachable) {
+                self.health.connection_failed();
+            }
+        }
+        answered?;
         Ok(())
+    }
+
+    fn new(writer: AnyPool, reader: AnyPool, backend: Backend, postgres_url: Option<Secret>, options: &StoreOptions, health: Arc<StorageHealth>, page_limit: Arc<AtomicU64>) -> Store {
+        let begin_write: Arc<str> = match backend {
+            // The write lock at once: waiting for another process happens here, within the
+            // busy timeout, instead of failing when a read turns into a write.
+            Backend::Sqlite => "BEGIN IMMEDIATE".into(),
+            Backend::Postgres => format!(
+                "BEGIN; SET LOCAL statement_timeout = {}",
+                options.lock_wait.as_millis()
+            )
+            .into(),
+        };
+        Store {
+            writer,
+            reader,
+            backend,
+            postgres_url,
+            begin_write,
+            health,
+            page_limit,
+        }
     }
 
     /// Closes the pools, waiting for connections in use to be returned.
@@ -153,72 +340,99 @@ impl Store {
     }
 }
 
-async fn open_sqlite(dir: &Path) -> Result<Store, StoreError> {
+/// SQLite's default (and highest) `max_page_count`.
+const UNLIMITED_PAGES: u64 = 4_294_967_294;
+
+async fn open_sqlite(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
     std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
         path: dir.display().to_string(),
         source,
     })?;
     let file = dir.join(SQLITE_FILE);
     let url = format!("sqlite://{}?mode=rwc", percent_encode_path(&file));
-    let options: AnyConnectOptions = url.parse()?;
+    let connect: AnyConnectOptions = url.parse()?;
+    let page_limit = Arc::new(AtomicU64::new(0));
+    let writer_pragmas = format!(
+        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {}; \
+         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        options.lock_wait.as_millis()
+    );
+    let limit = page_limit.clone();
     let writer = AnyPoolOptions::new()
         .max_connections(1)
         .min_connections(1)
+        // Writers of this process queue here (one connection); a long import may hold it.
         .acquire_timeout(Duration::from_secs(60))
         // No ping on every checkout: a dead connection shows up as an error on use anyway,
         // and the ping costs a round trip on every autosave (measured: +23 % throughput).
         .test_before_acquire(false)
-        .after_connect(sqlite_pragmas)
-        .connect_with(options.clone())
+        .after_connect(move |conn, _| {
+            let pragmas = writer_pragmas.clone();
+            let limit = limit.load(Ordering::Acquire);
+            Box::pin(async move {
+                conn.execute(pragmas.as_str()).await?;
+                if limit > 0 {
+                    conn.execute(format!("PRAGMA max_page_count = {limit}").as_str())
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(connect.clone())
         .await?;
     let reader = AnyPoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(60))
-        // No ping on every checkout: a dead connection shows up as an error on use anyway,
-        // and the ping costs a round trip on every autosave (measured: +23 % throughput).
         .test_before_acquire(false)
-        .after_connect(sqlite_pragmas)
-        .connect_with(options)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect_with(connect)
         .await?;
-    Ok(Store {
+    Ok(Store::new(
         writer,
         reader,
-        backend: Backend::Sqlite,
-        postgres_url: None,
-    })
+        Backend::Sqlite,
+        None,
+        options,
+        Arc::default(),
+        page_limit,
+    ))
 }
 
-async fn open_postgres(url: &str) -> Result<Store, StoreError> {
-    let options: AnyConnectOptions = url.parse()?;
+async fn open_postgres(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
+    let connect: AnyConnectOptions = url.parse()?;
+    let health: Arc<StorageHealth> = Arc::default();
+    let suspicious = health.clone();
     let pool = AnyPoolOptions::new()
         .max_connections(16)
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(options.connect_wait)
+        // No ping on every checkout (a round trip per autosave batch), except for a
+        // connection that sat idle since before the database last failed: after a restart
+        // every idle connection is dead, and each would otherwise fail one request.
         .test_before_acquire(false)
-        .connect_with(options)
+        .before_acquire(move |conn, meta: PoolConnectionMetadata| {
+            let check = suspicious.idle_since_last_failure(meta.idle_for);
+            Box::pin(async move { Ok(!check || write::answers(conn).await) })
+        })
+        .connect_with(connect)
         .await?;
-    Ok(Store {
-        writer: pool.clone(),
-        reader: pool,
-        backend: Backend::Postgres,
-        postgres_url: Some(Secret(url.to_owned())),
-    })
-}
-
-/// Set on every SQLite connection. WAL lets readers work while the writer commits; the busy
-/// timeout covers the moments another process (`ecoquiz organizer add`) holds the write lock;
-/// NORMAL synchronous in WAL mode keeps every committed transaction across a process crash.
-fn sqlite_pragmas(
-    conn: &mut sqlx::AnyConnection,
-    _: sqlx::pool::PoolConnectionMetadata,
-) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
-    Box::pin(async move {
-        conn.execute(
-            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-        )
-        .await?;
-        Ok(())
-    })
+    Ok(Store::new(
+        pool.clone(),
+        pool,
+        Backend::Postgres,
+        Some(Secret(url.to_owned())),
+        options,
+        health,
+        Arc::default(),
+    ))
 }
 
 /// Percent-encodes what a URL path cannot hold, so data folders with spaces or Chinese
