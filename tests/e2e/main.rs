@@ -17,4 +17,5 @@ mod http_exports;
 mod http_monitor;
 mod http_roster;
 mod live;
+mod storage_faults;
 mod support;

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use ecoquiz::app::AppState;
 use ecoquiz::clock::{Clock, Millis};
 use ecoquiz::settings::{Settings, Storage};
+use ecoquiz::store::StoreOptions;
 use question_bank::{Kind, option_key};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -312,14 +313,60 @@ impl TestApp {
         backend: Backend,
         clock: Clock,
     ) -> TestApp {
+        TestApp::start_with_options(storage, dir, backend, clock, StoreOptions::default()).await
+    }
+
+    /// Starts a server on SQLite whose store waits for locks and connections as `options`
+    /// say (the fault tests shorten the waits).
+    pub async fn sqlite_with(options: StoreOptions) -> TestApp {
+        let dir = temp_dir();
+        let storage = Storage::DataDir(dir.path().to_owned());
+        let clock = Clock::manual(ENVIRONMENT_DAY);
+        TestApp::start_with_options(storage, dir, Backend::Sqlite, clock, options).await
+    }
+
+    /// Starts a server on PostgreSQL at `url` (e.g. through a proxy a test controls) with
+    /// the store `options`.
+    pub async fn postgres_at(url: &str, options: StoreOptions) -> TestApp {
+        let storage = Storage::DatabaseUrl(url.to_owned());
+        let clock = Clock::manual(ENVIRONMENT_DAY);
+        TestApp::start_with_options(storage, temp_dir(), Backend::Postgres, clock, options).await
+    }
+
+    /// What a `kill -9` of this server leaves, started again: the data folder's files copied
+    /// as they are on disk at this instant (the database and its write-ahead log; the
+    /// shared-memory index is rebuilt from the log, as after a reboot) into a new folder, and
+    /// a new server on the copy with the same clock. Only what was committed is in the
+    /// copy. This server keeps running, untouched. SQLite only.
+    pub async fn restarted_after_a_crash(&self) -> TestApp {
+        assert_eq!(self.backend, Backend::Sqlite, "the files are SQLite's");
+        let copy = temp_dir();
+        for entry in std::fs::read_dir(self.data_dir.path()).expect("the data folder") {
+            let entry = entry.expect("a data file");
+            let name = entry.file_name();
+            if name.to_string_lossy().ends_with("-shm") || !entry.path().is_file() {
+                continue;
+            }
+            std::fs::copy(entry.path(), copy.path().join(&name)).expect("the data file copies");
+        }
+        let storage = Storage::DataDir(copy.path().to_owned());
+        TestApp::start_with(storage, copy, Backend::Sqlite, self.clock.clone()).await
+    }
+
+    async fn start_with_options(
+        storage: Storage,
+        dir: tempfile::TempDir,
+        backend: Backend,
+        clock: Clock,
+        store: StoreOptions,
+    ) -> TestApp {
         let settings = Settings {
             bind: "127.0.0.1:0".parse().unwrap(),
             storage,
             data_dir: dir.path().to_owned(),
             jwt_secret: None,
             demo: false,
-
-            store: ecoquiz::store::StoreOptions::default(),
+            store,
         };
         let (state, startup) = ecoquiz::app::prepare(&settings, clock.clone())
             .await

@@ -148,21 +148,21 @@ impl Store {
     /// Ends the window at `now` (if it has not ended already).
     pub async fn close_competition(&self, id: i64, now: Millis) -> Result<(), StoreError> {
         self.write(async |tx| {
-        sqlx::query(
-            // Closed before it opened: the window becomes empty rather than inverted.
-            "UPDATE competitions SET closed_at = $1, closes_at = $2, \
+            sqlx::query(
+                // Closed before it opened: the window becomes empty rather than inverted.
+                "UPDATE competitions SET closed_at = $1, closes_at = $2, \
              opens_at = CASE WHEN opens_at > $3 THEN $4 ELSE opens_at END \
              WHERE id = $5 AND closes_at > $6",
-        )
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
+            )
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
         })
         .await
     }

@@ -1,6 +1,9 @@
-//! What a failed write says about the storage (`StorageFault`: full, read-only, busy,
+//! What a failed write says about the storage (`StorageFault`: full, read-only, busy, I/O,
 //! unreachable), and the store's health: degraded from the first write the storage refused
-//! until a write is stored again. The change is logged once each way, never per request.
+//! until the store's probe (a write that needs new room) succeeds again. Writes that still
+//! fit meanwhile (rewriting a row in place on a full disk) are stored and acknowledged, but
+//! do not end the spell, so the log says once that the fault began and once that it ended,
+//! never per request.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -39,7 +42,8 @@ impl StorageFault {
             sqlx::Error::Database(db) => {
                 if let Some(sqlite) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
                     sqlite_fault(sqlite)
-                } else if let Some(postgres) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                } else if let Some(postgres) =
+                    db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
                 {
                     postgres_fault(postgres.code())
                 } else {
@@ -67,8 +71,8 @@ impl StorageFault {
         }
     }
 
-    /// What the person is told, in the words of the exam page: `unsaved` names what was not
-    /// kept ("答案"), or is `None` where the request was not necessarily a write.
+    /// What the person is told, in the words of the exam page: `unsaved` says what was not
+    /// kept ("答案未保存"), or is `None` where the request was not necessarily a write.
     pub fn message(self, unsaved: Option<&str>) -> String {
         let cause = match self {
             StorageFault::Full => "服务器存储空间不足",
@@ -78,7 +82,7 @@ impl StorageFault {
             StorageFault::Unreachable => "数据库暂时无法连接",
         };
         match unsaved {
-            Some(what) => format!("{cause}，{what}未保存，请稍后重试"),
+            Some(unsaved) => format!("{cause}，{unsaved}，请稍后重试"),
             None => format!("{cause}，请稍后重试"),
         }
     }
@@ -89,11 +93,11 @@ fn sqlite_fault(error: &sqlx::sqlite::SqliteError) -> Option<StorageFault> {
     use sqlx::error::DatabaseError;
     let extended: i32 = error.code()?.parse().ok()?;
     match extended & 0xff {
-        13 => Some(StorageFault::Full),                       // SQLITE_FULL
-        8 | 14 => Some(StorageFault::ReadOnly),               // SQLITE_READONLY, SQLITE_CANTOPEN
-        5 | 6 | 15 => Some(StorageFault::Busy),               // BUSY, LOCKED, PROTOCOL
-        10 => Some(StorageFault::Io),                         // SQLITE_IOERR
-        7 => Some(StorageFault::Unreachable),                 // SQLITE_NOMEM
+        13 => Some(StorageFault::Full),         // SQLITE_FULL
+        8 | 14 => Some(StorageFault::ReadOnly), // SQLITE_READONLY, SQLITE_CANTOPEN
+        5 | 6 | 15 => Some(StorageFault::Busy), // BUSY, LOCKED, PROTOCOL
+        10 => Some(StorageFault::Io),           // SQLITE_IOERR
+        7 => Some(StorageFault::Unreachable),   // SQLITE_NOMEM
         _ => None,
     }
 }
@@ -135,10 +139,11 @@ struct Degraded {
     refused: u64,
 }
 
-/// Healthy, or degraded since a write was refused. Shared by every clone of the store.
+/// Healthy, or degraded since a write was refused and until the probe succeeds. Shared by
+/// every clone of the store.
 #[derive(Debug)]
 pub struct StorageHealth {
-    /// Read on every commit, so a healthy store never takes the lock.
+    /// Read by the probe's loop without taking the lock.
     degraded: AtomicBool,
     /// A std Mutex: held only to read or update the record, never across an await.
     record: Mutex<Option<Degraded>>,
@@ -206,8 +211,8 @@ impl StorageHealth {
         }
     }
 
-    /// A write was committed: the storage works (again).
-    pub fn stored(&self) {
+    /// The probe stored a write that needed new room: the storage works again.
+    pub fn recovered(&self) {
         if !self.degraded.load(Ordering::Acquire) {
             return;
         }
@@ -267,17 +272,23 @@ mod tests {
     fn connection_failures_are_unreachable() {
         let refused = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
         assert_eq!(StorageFault::of(&refused), Some(StorageFault::Unreachable));
-        assert_eq!(StorageFault::of(&sqlx::Error::PoolTimedOut), Some(StorageFault::Unreachable));
+        assert_eq!(
+            StorageFault::of(&sqlx::Error::PoolTimedOut),
+            Some(StorageFault::Unreachable)
+        );
         assert_eq!(StorageFault::of(&sqlx::Error::RowNotFound), None);
     }
 
     #[test]
     fn the_answer_message_says_the_answer_was_not_saved() {
         assert_eq!(
-            StorageFault::Full.message(Some("答案")),
+            StorageFault::Full.message(Some("答案未保存")),
             "服务器存储空间不足，答案未保存，请稍后重试"
         );
-        assert_eq!(StorageFault::Unreachable.message(None), "数据库暂时无法连接，请稍后重试");
+        assert_eq!(
+            StorageFault::Unreachable.message(None),
+            "数据库暂时无法连接，请稍后重试"
+        );
     }
 
     #[test]
@@ -290,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn health_is_degraded_from_the_first_refusal_until_a_write_is_stored() {
+    fn health_is_degraded_from_the_first_refusal_until_the_probe_succeeds() {
         let health = StorageHealth::default();
         assert_eq!(health.report(), HealthReport::Ok);
         health.refused(StorageFault::Full, &"disk full");
@@ -301,7 +312,7 @@ mod tests {
             }
             HealthReport::Ok => panic!("still degraded"),
         }
-        health.stored();
+        health.recovered();
         assert_eq!(health.report(), HealthReport::Ok);
         assert!(!health.is_degraded());
     }

@@ -12,7 +12,7 @@
 //!   connection. A write is acknowledged after its COMMIT succeeded.
 //! - A write the storage refuses (a full disk, a read-only file, a lock held too long, a
 //!   database that restarted) is a `StoreError::Unavailable` with its `StorageFault`; the
-//!   store is then degraded (`health`) until a write is stored again.
+//!   store is then degraded (`health`) until its probe stores a write again.
 //! - Durability: SQLite runs with `synchronous = NORMAL` in WAL mode: a committed transaction
 //!   survives a crash of the process (it is in the WAL file); only a power cut can lose the
 //!   last ones. See docs/SERVER.md for why.
@@ -57,6 +57,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 /// How often a degraded store checks whether it can write again.
 const RECOVERY_PROBE_INTERVAL: Duration = Duration::from_secs(2);
+/// The probe's row: larger than a page (SQLite's are 4 KiB), so storing it needs new pages.
+const PROBE_BYTES: usize = 6000;
 
 /// The file name of the embedded database inside the data folder.
 pub const SQLITE_FILE: &str = "ecoquiz.db";
@@ -228,12 +230,11 @@ impl Store {
         &self.health
     }
 
-    /// Tries a small write that needs new room in the store (a row of a few kilobytes,
-    /// inserted and deleted in one transaction): `Ok` once the storage takes writes again.
-    /// Run while the store is degraded, so it recovers even when nobody writes.
+    /// Tries a write that needs new room in the store (a row larger than a page, inserted
+    /// and deleted in one transaction): `Ok` once the storage takes writes again.
     pub async fn probe_writable(&self) -> Result<(), StoreError> {
-        let padding = "0".repeat(3000);
-        self.write(async |tx| {
+        let padding = "0".repeat(PROBE_BYTES);
+        self.run_transaction(Ending::Commit, async |tx| {
             sqlx::query("INSERT INTO storage_probe (id, padding) VALUES (1, $1)")
                 .bind(&padding)
                 .execute(&mut *tx)
@@ -246,18 +247,17 @@ impl Store {
         .await
     }
 
-    /// While the store is degraded, tries `probe_writable` every `RECOVERY_PROBE_INTERVAL`
-    /// so it becomes healthy (and says so in the log) as soon as the fault clears, even if
-    /// nobody writes meanwhile. Ends when `stop` turns true.
+    /// While the store is degraded, tries `probe_writable` every `RECOVERY_PROBE_INTERVAL`;
+    /// when it succeeds the store is healthy again (and says so in the log). Ends when
+    /// `stop` turns true.
     pub async fn probe_while_degraded(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(RECOVERY_PROBE_INTERVAL) => {}
                 _ = stop.wait_for(|stopped| *stopped) => return,
             }
-            if self.health.is_degraded() {
-                // The outcome is recorded in `health` by `write`.
-                let _ = self.probe_writable().await;
+            if self.health.is_degraded() && self.probe_writable().await.is_ok() {
+                self.health.recovered();
             }
         }
     }
@@ -311,7 +311,15 @@ impl Store {
         Ok(())
     }
 
-    fn new(writer: AnyPool, reader: AnyPool, backend: Backend, postgres_url: Option<Secret>, options: &StoreOptions, health: Arc<StorageHealth>, page_limit: Arc<AtomicU64>) -> Store {
+    fn new(
+        writer: AnyPool,
+        reader: AnyPool,
+        backend: Backend,
+        postgres_url: Option<Secret>,
+        options: &StoreOptions,
+        health: Arc<StorageHealth>,
+        page_limit: Arc<AtomicU64>,
+    ) -> Store {
         let begin_write: Arc<str> = match backend {
             // The write lock at once: waiting for another process happens here, within the
             // busy timeout, instead of failing when a read turns into a write.

@@ -19,7 +19,7 @@
 //! finds its pooled connection dead (PostgreSQL restarted meanwhile) is retried on a fresh
 //! connection: nothing of it had been sent.
 //!
-//! Each outcome is reported to the store's health (`health::StorageHealth`).
+//! A refused write is reported to the store's health (`health::StorageHealth`).
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
@@ -129,24 +129,22 @@ impl Store {
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let result = self.run_transaction(ending, work).await;
-        match &result {
-            Ok(_) if ending == Ending::Commit => self.health().stored(),
-            Ok(_) => {}
-            Err(e) => {
-                if let Some(fault) = e.fault() {
-                    self.health().refused(fault, e);
-                }
+        if let Err(e) = &result {
+            if let Some(fault) = e.fault() {
+                self.health().refused(fault, e);
             }
         }
         result
     }
 
-    async fn run_transaction<T>(
+    /// `transaction` without reporting to the store's health (the health probe's own).
+    pub(super) async fn run_transaction<T>(
         &self,
         ending: Ending,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut transaction = OpenTransaction::begin(self.writer(), &self.begin_write, self.health()).await?;
+        let mut transaction =
+            OpenTransaction::begin(self.writer(), &self.begin_write, self.health()).await?;
         match work(transaction.connection()).await {
             Ok(value) => {
                 transaction.end(ending).await?;
