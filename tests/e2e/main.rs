@@ -7,6 +7,7 @@
 mod browser;
 mod browser_admin;
 mod browser_contestant;
+mod browser_storage;
 mod chromium;
 mod cli_bank;
 mod durability;
@@ -18,4 +19,6 @@ mod http_monitor;
 mod http_roster;
 mod live;
 mod storage_faults;
+mod storage_faults_postgres;
+mod storage_faults_root;
 mod support;
