@@ -146,8 +146,14 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::monitor::router())
         .merge(routes::live::router())
         .merge(crate::web::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::health::refuse_api_while_storage_unreliable,
+        ))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .layer(TraceLayer::new_for_http())
+        // No ERROR line per 5xx: a 500 is logged with its cause by `AppError`, and a 503 of
+        // the storage once per fault by the store's health.
+        .layer(TraceLayer::new_for_http().on_failure(()))
         .with_state(state)
 }
 

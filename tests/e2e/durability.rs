@@ -11,7 +11,7 @@ use crate::support::{
     temp_dir,
 };
 
-fn sigkill(child: &mut Child) {
+pub fn sigkill(child: &mut Child) {
     // SIGKILL: no shutdown hooks, no flushing; only what was committed survives.
     let pid = child.id() as i32;
     assert_eq!(kill_9(pid), 0, "kill -9 {pid}");

@@ -19,6 +19,6 @@ mod http_monitor;
 mod http_roster;
 mod live;
 mod storage_faults;
+mod storage_faults_disk;
 mod storage_faults_postgres;
-mod storage_faults_root;
 mod support;

@@ -60,13 +60,41 @@ pub fn ecoquiz(args: &[&str]) -> Run {
 /// The real `ecoquiz serve --demo` on a random port, its files in `data_dir`; returns the
 /// process and its address.
 pub fn start_server(storage: &[&str], data_dir: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecoquiz"))
+    start_server_with(storage, data_dir, &Launch::default())
+}
+
+/// How `start_server_with` runs the binary.
+#[derive(Default)]
+pub struct Launch<'a> {
+    /// Started through `sh` with SIGXFSZ ignored, so a file-size limit set on the process
+    /// later (`prlimit --fsize`) makes its writes fail (EFBIG) instead of killing it.
+    pub survive_file_size_limits: bool,
+    /// Where its log (stderr) goes; nowhere by default.
+    pub log: Option<&'a Path>,
+}
+
+/// `start_server` as `launch` says.
+pub fn start_server_with(storage: &[&str], data_dir: &str, launch: &Launch) -> (Child, String) {
+    let binary = env!("CARGO_BIN_EXE_ecoquiz");
+    let mut command = if launch.survive_file_size_limits {
+        // An ignored signal stays ignored across exec; the pid stays the server's.
+        let mut shell = Command::new("sh");
+        shell.args(["-c", "trap '' XFSZ; exec \"$0\" \"$@\"", binary]);
+        shell
+    } else {
+        Command::new(binary)
+    };
+    let stderr = match launch.log {
+        Some(path) => Stdio::from(std::fs::File::create(path).expect("the log file")),
+        None => Stdio::null(),
+    };
+    let mut child = command
         .args(["serve", "--bind", "127.0.0.1:0", "--demo"])
         .args(storage)
         .env_remove("ECOQUIZ_DATABASE_URL")
         .env("ECOQUIZ_DATA_DIR", data_dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("the server starts");
     let stdout = child.stdout.take().unwrap();

@@ -35,6 +35,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use ecoquiz::clock::{Clock, rfc3339};
 use ecoquiz::settings::{Settings, Storage};
+use ecoquiz::store::{SqliteSynchronous, StoreOptions};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -92,13 +93,22 @@ async fn main() -> ExitCode {
     let mut reports = Vec::new();
     let mut failures: Vec<String> = Vec::new();
 
-    let (sqlite, postgres) = backends();
-    if sqlite {
+    let (sqlite_runs, postgres) = backends();
+    for synchronous in sqlite_runs {
         let sqlite_dir = tempfile::tempdir().expect("a temporary folder");
         let storage = Storage::DataDir(sqlite_dir.path().to_owned());
+        let name = match synchronous {
+            SqliteSynchronous::Full => "SQLite",
+            SqliteSynchronous::Normal => "SQLite (synchronous NORMAL)",
+        };
+        let options = StoreOptions {
+            sqlite_synchronous: synchronous,
+            ..StoreOptions::default()
+        };
         match run_backend(
-            "SQLite",
+            name,
             storage,
+            options,
             sqlite_dir.path(),
             &client,
             contestants,
@@ -107,9 +117,10 @@ async fn main() -> ExitCode {
         .await
         {
             Ok(report) => reports.push(report),
-            Err(message) => failures.push(format!("SQLite run: {message}")),
+            Err(message) => failures.push(format!("{name} run: {message}")),
         }
-    } else {
+    }
+    if reports.is_empty() && failures.is_empty() {
         println!("\n*** SQLite run SKIPPED: {BACKENDS_VARIABLE} does not name sqlite ***");
     }
 
@@ -129,6 +140,7 @@ async fn main() -> ExitCode {
             match run_backend(
                 "PostgreSQL",
                 storage,
+                StoreOptions::default(),
                 dir.path(),
                 &client,
                 contestants,
@@ -166,16 +178,23 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Which backends to run, from `ECOQUIZ_LOAD_BACKENDS` (`sqlite`, `postgres` or both,
-/// comma-separated; both when unset): (SQLite, PostgreSQL).
-fn backends() -> (bool, bool) {
-    match std::env::var(BACKENDS_VARIABLE) {
-        Err(_) => (true, true),
-        Ok(list) => {
-            let list = list.to_ascii_lowercase();
-            (list.contains("sqlite"), list.contains("postgres"))
+/// Which backends to run, from `ECOQUIZ_LOAD_BACKENDS` (comma-separated, in order:
+/// `sqlite` — the default `synchronous = FULL`, `sqlite-normal` — SQLite with `synchronous =
+/// NORMAL`, for the cost of an fsync per commit; `postgres`; `sqlite,postgres` when unset):
+/// (the SQLite runs, whether PostgreSQL runs).
+fn backends() -> (Vec<SqliteSynchronous>, bool) {
+    let list = std::env::var(BACKENDS_VARIABLE).unwrap_or_else(|_| "sqlite,postgres".into());
+    let mut sqlite = Vec::new();
+    let mut postgres = false;
+    for name in list.split(',').map(|n| n.trim().to_ascii_lowercase()) {
+        match name.as_str() {
+            "sqlite" => sqlite.push(SqliteSynchronous::Full),
+            "sqlite-normal" => sqlite.push(SqliteSynchronous::Normal),
+            "postgres" => postgres = true,
+            _ => {}
         }
     }
+    (sqlite, postgres)
 }
 
 /// `ECOQUIZ_LOAD_PAUSE_MS`: a contestant's pause before each answer (0 when unset).
@@ -240,13 +259,14 @@ impl BackendReport {
 async fn run_backend(
     backend: &'static str,
     storage: Storage,
+    options: StoreOptions,
     data_dir: &Path,
     client: &reqwest::Client,
     contestants: usize,
     pause: Duration,
 ) -> Result<BackendReport, String> {
     println!("\n== {backend} ==");
-    let (server, admin_password) = start_ecoquiz(storage, data_dir).await?;
+    let (server, admin_password) = start_ecoquiz(storage, options, data_dir).await?;
     let setup = Instant::now();
     let admin = admin_token(client, &server.address, &admin_password).await?;
     import_sample_bank(client, &server.address, &admin).await?;
@@ -350,15 +370,18 @@ fn listener() -> Result<TcpListener, String> {
 
 /// The real server, as `ecoquiz serve` runs it, with the system clock: (server, the first
 /// organizer's password).
-async fn start_ecoquiz(storage: Storage, data_dir: &Path) -> Result<(Running, String), String> {
+async fn start_ecoquiz(
+    storage: Storage,
+    store: StoreOptions,
+    data_dir: &Path,
+) -> Result<(Running, String), String> {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("a socket address"),
         storage,
         data_dir: data_dir.to_owned(),
         jwt_secret: None,
         demo: false,
-
-        store: ecoquiz::store::StoreOptions::default(),
+        store,
     };
     let (state, startup) = ecoquiz::app::prepare(&settings, Clock::System)
         .await

@@ -22,6 +22,15 @@ export class ApiError extends Error {
     return this.status === 0;
   }
 
+  /**
+   * The server's storage refused the write (disk full, database busy, read-only, …): a 503
+   * whose code is `storage_*`. Nothing was stored; the same request succeeds once the
+   * storage takes writes again, and the message says so in the person's words.
+   */
+  get storageRefused() {
+    return this.status === 503 && typeof this.code === "string" && this.code.indexOf("storage_") === 0;
+  }
+
   /** Whether the same request may succeed later without anything changing on our side. */
   get retryable() {
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;

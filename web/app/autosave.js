@@ -6,7 +6,9 @@
 // - Latest choice per question wins: a new choice replaces the stored one; an acknowledgement
 //   of an older choice (sent before the change) does not remove the newer one.
 // - Failures without an answer (offline, timeout, 5xx, 429) retry with backoff, at once when
-//   the browser says it is back online or the page becomes visible again.
+//   the browser says it is back online or the page becomes visible again. A 503 with a
+//   `storage_*` code (the server's disk is full, its database busy…) is retried the same way;
+//   the state shows the server's message, since nothing was stored.
 // - 409 (deadline passed, already submitted) can never succeed: the queue stops, drops what it
 //   holds and reports the server's message. Other refusals (422, 404) drop that one answer.
 // - The queues outlive the exam page (app.js resumes them at start and after login), so an
@@ -186,14 +188,18 @@ class AnswerQueue {
   }
 
   /**
-   * {name, text, pending}: name is idle | saving | saved | offline | error | stopped, as
-   * `#save-state[data-state]` shows it.
+   * {name, text, pending}: name is idle | saving | saved | offline | refused | error |
+   * stopped, as `#save-state[data-state]` shows it (refused: the server's storage refused the
+   * answer, text is its message).
    */
   state() {
     const pending = Object.keys(this.entries()).length;
     if (this.halted) return { name: "stopped", text: this.halted.message, pending: 0 };
     if (this.paused) return { name: "offline", text: "登录已失效,重新登录后自动保存", pending };
     if (pending > 0 && this.failures > 0) {
+      if (this.lastFailure && this.lastFailure.storageRefused) {
+        return { name: "refused", text: `${this.lastFailure.message}(${pending} 题待保存,自动重试中)`, pending };
+      }
       const text =
         this.lastFailure && this.lastFailure.status !== 0
           ? `服务器繁忙,自动重试中(${pending} 题待保存)`

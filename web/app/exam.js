@@ -619,15 +619,18 @@ class ExamPage {
       // Unsent answers first, or the paper would be graded without them.
       const unsubscribe = this.queue.subscribe((state) => {
         if (state.name === "offline") this.showFinishing(titles[reason], "网络中断,答案已保存在本机,恢复后自动上传并交卷");
+        else if (state.name === "refused") this.showFinishing(titles[reason], `${state.text},答案已保存在本机`);
         else if (state.name === "saving") this.showFinishing(titles[reason], "正在上传答案…");
       });
       await this.queue.flush();
       unsubscribe();
     }
     let failures = 0;
+    let refusal = null; // the server's message while its storage refuses the submit
     for (;;) {
       if (this.disposed) return;
-      this.showFinishing(titles[reason], failures ? "网络中断,恢复后自动交卷" : "正在提交…");
+      const waiting = refusal ? `${refusal}(自动重试中)` : "网络中断,恢复后自动交卷";
+      this.showFinishing(titles[reason], failures ? waiting : "正在提交…");
       try {
         const result = await api.post(`/api/attempts/${this.attemptId}/submit`);
         const notes = {
@@ -644,6 +647,9 @@ class ExamPage {
           return;
         }
         failures += 1;
+        // A 503 storage_* (disk full…): nothing was submitted and the answers are on the
+        // server; the same submit goes through once the storage takes writes again.
+        refusal = error.storageRefused ? error.message : null;
         await this.waitForNetwork(backoffDelay(failures));
       }
     }

@@ -137,6 +137,10 @@ struct Degraded {
     fault: StorageFault,
     since: Instant,
     refused: u64,
+    /// An I/O error was seen in this spell: what the database returns may not be what it
+    /// holds (seen on a file system the kernel turned read-only: reads missed rows committed
+    /// before the error, which were all there after a restart).
+    reads_unreliable: bool,
 }
 
 /// Healthy, or degraded since a write was refused and until the probe succeeds. Shared by
@@ -194,6 +198,7 @@ impl StorageHealth {
         match record.as_mut() {
             Some(degraded) => {
                 degraded.refused += 1;
+                degraded.reads_unreliable |= fault == StorageFault::Io;
                 if degraded.fault != fault {
                     tracing::error!(fault = ?fault, cause = %cause, "the storage now fails differently; writes are still refused (503)");
                     degraded.fault = fault;
@@ -205,6 +210,7 @@ impl StorageHealth {
                     fault,
                     since: Instant::now(),
                     refused: 1,
+                    reads_unreliable: fault == StorageFault::Io,
                 });
                 self.degraded.store(true, Ordering::Release);
             }
@@ -230,6 +236,18 @@ impl StorageHealth {
 
     pub fn is_degraded(&self) -> bool {
         self.degraded.load(Ordering::Acquire)
+    }
+
+    /// True from an I/O error until the probe succeeds: the API is refused meanwhile rather
+    /// than answered from storage that failed underneath.
+    pub fn reads_unreliable(&self) -> bool {
+        self.is_degraded()
+            && self
+                .record
+                .lock()
+                .expect("the lock is never poisoned")
+                .as_ref()
+                .is_some_and(|degraded| degraded.reads_unreliable)
     }
 
     pub fn report(&self) -> HealthReport {
@@ -315,5 +333,20 @@ mod tests {
         health.recovered();
         assert_eq!(health.report(), HealthReport::Ok);
         assert!(!health.is_degraded());
+    }
+
+    #[test]
+    fn reads_are_unreliable_after_an_io_error_until_the_probe_succeeds() {
+        let health = StorageHealth::default();
+        health.refused(StorageFault::Full, &"disk full");
+        assert!(!health.reads_unreliable(), "a full disk still reads");
+        health.refused(StorageFault::Io, &"disk I/O error");
+        health.refused(
+            StorageFault::ReadOnly,
+            &"attempt to write a readonly database",
+        );
+        assert!(health.reads_unreliable());
+        health.recovered();
+        assert!(!health.reads_unreliable());
     }
 }
