@@ -431,12 +431,22 @@ async fn postgres_loses_no_acknowledged_answer_when_its_backends_are_terminated_
 // The database unreachable for ten seconds
 // ---------------------------------------------------------------------------------------
 
-/// A TCP proxy in front of PostgreSQL that the test can cut like a network outage: when cut
-/// it drops every open connection and closes each new one at once; restored, it forwards
-/// new connections again.
+/// What the proxy does with the traffic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Link {
+    Open,
+    /// A network outage: every open connection dropped, each new one closed at once.
+    Cut,
+    /// A partition: connections stay open, but no byte goes through (TCP would hold and
+    /// resend them), and a new connection is not passed on; nothing fails, nothing answers.
+    Silent,
+}
+
+/// A TCP proxy in front of PostgreSQL that the test can cut like a network outage or silence
+/// like a partition.
 struct Proxy {
     port: u16,
-    cut: watch::Sender<bool>,
+    link: watch::Sender<Link>,
     accepting: tokio::task::JoinHandle<()>,
 }
 
@@ -445,11 +455,11 @@ impl Proxy {
     async fn start(upstream: String) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let (cut, switch) = watch::channel(false);
+        let (link, switch) = watch::channel(Link::Open);
         let accepting = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let switch = switch.clone();
-                if *switch.borrow() {
+                if *switch.borrow() == Link::Cut {
                     // Closed at once: the client sees the connection end before any reply.
                     drop(client);
                     continue;
@@ -459,17 +469,21 @@ impl Proxy {
         });
         Proxy {
             port,
-            cut,
+            link,
             accepting,
         }
     }
 
     fn cut(&self) {
-        self.cut.send_replace(true);
+        self.link.send_replace(Link::Cut);
+    }
+
+    fn silence(&self) {
+        self.link.send_replace(Link::Silent);
     }
 
     fn restore(&self) {
-        self.cut.send_replace(false);
+        self.link.send_replace(Link::Open);
     }
 
     /// `url` with its host and port replaced by the proxy's.
@@ -488,8 +502,16 @@ impl Drop for Proxy {
 }
 
 /// Forwards one connection both ways until either side closes or the proxy is cut; then
-/// both sockets are dropped (closed).
-async fn relay(client: TcpStream, upstream: String, switch: watch::Receiver<bool>) {
+/// both sockets are dropped (closed). A connection accepted while silent waits to be passed on.
+async fn relay(client: TcpStream, upstream: String, switch: watch::Receiver<Link>) {
+    if switch
+        .clone()
+        .wait_for(|link| *link == Link::Open)
+        .await
+        .is_err()
+    {
+        return;
+    }
     let Ok(server) = TcpStream::connect(&upstream).await else {
         return;
     };
@@ -497,21 +519,26 @@ async fn relay(client: TcpStream, upstream: String, switch: watch::Receiver<bool
     let (from_server, to_server) = server.into_split();
     let mut cut = switch.clone();
     tokio::select! {
-        _ = cut.wait_for(|cut| *cut) => {}
-        _ = pump(from_client, to_server, &switch) => {}
-        _ = pump(from_server, to_client, &switch) => {}
+        _ = cut.wait_for(|link| *link == Link::Cut) => {}
+        _ = pump(from_client, to_server, switch.clone()) => {}
+        _ = pump(from_server, to_client, switch.clone()) => {}
     }
 }
 
-/// Copies bytes one way; never forwards a byte read after the cut.
-async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, switch: &watch::Receiver<bool>) {
+/// Copies bytes one way; while silent holds them until the link is open again; never
+/// forwards a byte read after a cut.
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mut switch: watch::Receiver<Link>) {
     let mut buffer = vec![0; 16 * 1024];
     loop {
         let read = match from.read(&mut buffer).await {
             Ok(0) | Err(_) => return,
             Ok(read) => read,
         };
-        if *switch.borrow() || to.write_all(&buffer[..read]).await.is_err() {
+        match switch.wait_for(|link| *link != Link::Silent).await {
+            Ok(link) if *link == Link::Open => {}
+            _ => return,
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
             return;
         }
     }
@@ -538,8 +565,44 @@ struct Outage {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_unreachable_for_ten_seconds_refuses_writes_with_503_and_loses_nothing() {
+    ten_seconds_without_the_database_refuse_writes_with_503_and_lose_nothing(
+        "postgres_unreachable_for_ten_seconds_refuses_writes_with_503_and_loses_nothing",
+        Proxy::cut,
+        StoreOptions {
+            connect_wait: Duration::from_millis(1500),
+            ..StoreOptions::default()
+        },
+    )
+    .await;
+}
+
+/// A partition answers nothing, not even an error: no server-side timeout reaches the
+/// server through it. Its own deadlines (a write within `lock_wait` and a margin, the health
+/// ping within `connect_wait`) turn the silence into 503s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_silent_for_ten_seconds_refuses_writes_by_the_deadline_and_loses_nothing() {
+    ten_seconds_without_the_database_refuse_writes_with_503_and_lose_nothing(
+        "postgres_silent_for_ten_seconds_refuses_writes_by_the_deadline_and_loses_nothing",
+        Proxy::silence,
+        StoreOptions {
+            connect_wait: Duration::from_millis(1000),
+            lock_wait: Duration::from_millis(500),
+            ..StoreOptions::default()
+        },
+    )
+    .await;
+}
+
+/// Autosave load through the proxy; `fail` breaks the link for `CUT_FOR`, then it is
+/// restored: every autosave during it is refused promptly with 503, `/healthz` says so, the
+/// store recovers within `RECOVERS_WITHIN`, and nothing acknowledged is lost.
+async fn ten_seconds_without_the_database_refuse_writes_with_503_and_lose_nothing(
+    test: &str,
+    fail: fn(&Proxy),
+    options: StoreOptions,
+) {
     let Some(base) = postgres_base_url() else {
-        not_run("postgres_unreachable_for_ten_seconds_refuses_writes_with_503_and_loses_nothing");
+        not_run(test);
         return;
     };
     let direct_url = fresh_postgres_database(&base).await;
@@ -550,14 +613,7 @@ async fn postgres_unreachable_for_ten_seconds_refuses_writes_with_503_and_loses_
         direct.port().unwrap_or(5432)
     );
     let proxy = Proxy::start(upstream).await;
-    let app = TestApp::postgres_at(
-        &proxy.url_for(&direct_url),
-        StoreOptions {
-            connect_wait: Duration::from_millis(1500),
-            ..StoreOptions::default()
-        },
-    )
-    .await;
+    let app = TestApp::postgres_at(&proxy.url_for(&direct_url), options).await;
     let (_admin, competition) = app.with_small_competition().await;
     let mut crowd = contestants(&app, competition, CROWD).await;
 
@@ -565,7 +621,7 @@ async fn postgres_unreachable_for_ten_seconds_refuses_writes_with_503_and_loses_
     let outage = load
         .run(&app, &mut crowd, async {
             sleep_until(load.began + CUT_AT).await;
-            proxy.cut();
+            fail(&proxy);
             let cut = load.now();
             let mut health_during = Vec::new();
             for probe_at in [2, 5, 8] {

@@ -172,7 +172,7 @@ impl Store {
         dry_run: bool,
         now: Millis,
     ) -> Result<ImportCounts, StoreError> {
-        self.transaction(Ending::dry_run_if(dry_run), async |tx| {
+        self.write_bulk(Ending::dry_run_if(dry_run), async |tx| {
         // Imports run one at a time, across every process sharing the database: this no-op
         // update locks the bank's row until the transaction ends (PostgreSQL), and takes the
         // write lock (SQLite). A double-clicked import then sees the first one's questions.

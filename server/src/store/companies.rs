@@ -34,7 +34,7 @@ impl Store {
         now: Millis,
         dry_run: bool,
     ) -> Result<RosterCounts, StoreError> {
-        self.transaction(Ending::dry_run_if(dry_run), async |tx| {
+        self.write_bulk(Ending::dry_run_if(dry_run), async |tx| {
         let mut counts = RosterCounts::default();
         for company in companies {
             let existing: Option<Company> = sqlx::query_as(

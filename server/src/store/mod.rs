@@ -57,6 +57,8 @@ impl std::fmt::Debug for Secret {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// What an ordinary write may take beyond `lock_wait` (a few statements and the commit).
+const WRITE_DEADLINE_MARGIN: Duration = Duration::from_secs(2);
 /// How often a degraded store checks whether it can write again.
 const RECOVERY_PROBE_INTERVAL: Duration = Duration::from_secs(2);
 /// The probe's row: larger than a page (SQLite's are 4 KiB), so storing it needs new pages.
@@ -194,6 +196,10 @@ pub struct Store {
     postgres_url: Option<Secret>,
     /// What starts every write transaction (`write`).
     begin_write: Arc<str>,
+    /// How long an ordinary write may take in all (`write`).
+    write_deadline: Duration,
+    /// How long `ping` waits for an answer.
+    connect_wait: Duration,
     /// Degraded from a refused write until a write is stored again.
     health: Arc<StorageHealth>,
     /// For the fault drills of the tests: the SQLite page limit set on every writer
@@ -260,7 +266,7 @@ impl Store {
     /// and deleted in one transaction): `Ok` once the storage takes writes again.
     pub async fn probe_writable(&self) -> Result<(), StoreError> {
         let padding = "0".repeat(PROBE_BYTES);
-        self.run_transaction(Ending::Commit, async |tx| {
+        self.run_transaction(Ending::Commit, self.write_deadline, async |tx| {
             sqlx::query("INSERT INTO storage_probe (id, padding) VALUES (1, $1)")
                 .bind(&padding)
                 .execute(&mut *tx)
@@ -325,16 +331,30 @@ impl Store {
         &self.reader
     }
 
-    /// Answers once the database answers (for `/healthz`).
+    /// For `/healthz`: answers once the database answers; without an answer within
+    /// `connect_wait` it is taken for unreachable (a network partition never answers).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let answered = sqlx::query("SELECT 1").execute(&self.reader).await;
-        if let Err(e) = &answered {
-            if StorageFault::of(e) == Some(StorageFault::Unreachable) {
+        let answer = tokio::time::timeout(
+            self.connect_wait,
+            sqlx::query("SELECT 1").execute(&self.reader),
+        )
+        .await;
+        match answer {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => {
+                if StorageFault::of(&e) == Some(StorageFault::Unreachable) {
+                    self.health.connection_failed();
+                }
+                Err(e.into())
+            }
+            Err(_) => {
                 self.health.connection_failed();
+                Err(StoreError::Unavailable {
+                    fault: StorageFault::Unreachable,
+                    cause: "the database did not answer the ping".into(),
+                })
             }
         }
-        answered?;
-        Ok(())
     }
 
     fn new(
@@ -362,6 +382,8 @@ impl Store {
             backend,
             postgres_url,
             begin_write,
+            write_deadline: options.lock_wait + WRITE_DEADLINE_MARGIN,
+            connect_wait: options.connect_wait,
             health,
             page_limit,
         }

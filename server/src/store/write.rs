@@ -13,6 +13,10 @@
 //! anything. The store therefore issues BEGIN, COMMIT and ROLLBACK itself and keeps no
 //! bookkeeping that can disagree with the database.
 //!
+//! Every write must end within a deadline (`StoreOptions::lock_wait` and a margin; imports
+//! ten minutes): past it the work is abandoned and the database taken for unreachable, since
+//! a network partition answers nothing at all.
+//!
 //! Every write starts with SQLite's `BEGIN IMMEDIATE` (the write lock is taken at once,
 //! waiting up to the busy timeout for another process, instead of failing later on upgrade)
 //! or PostgreSQL's `BEGIN` with a statement timeout for the transaction. A write whose BEGIN
@@ -20,6 +24,8 @@
 //! connection: nothing of it had been sent.
 //!
 //! A refused write is reported to the store's health (`health::StorageHealth`).
+
+use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
@@ -29,6 +35,8 @@ use super::{Backend, Store, StoreError};
 
 /// BEGIN attempts on stale pooled connections before the error is returned.
 const BEGIN_ATTEMPTS: usize = 4;
+/// How long an import's transaction may take before it is abandoned.
+const BULK_WRITE_DEADLINE: Duration = Duration::from_secs(600);
 
 /// How a transaction ends when its work succeeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,21 +122,33 @@ impl Drop for OpenTransaction {
 
 impl Store {
     /// Runs `work` in a write transaction and commits it; returns once the commit succeeded.
+    /// It must end within `lock_wait` and a margin (`Store::write_deadline`).
     pub(crate) async fn write<T>(
         &self,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.transaction(Ending::Commit, work).await
+        self.reported(
+            self.run_transaction(Ending::Commit, self.write_deadline, work)
+                .await,
+        )
     }
 
-    /// Runs `work` in a write transaction that ends as `ending` says when the work succeeds,
-    /// and is rolled back when it fails.
-    pub(crate) async fn transaction<T>(
+    /// A large write (an import of thousands of rows) in one transaction that ends as
+    /// `ending` says when the work succeeds and is rolled back when it fails; it may take up
+    /// to `BULK_WRITE_DEADLINE`.
+    pub(crate) async fn write_bulk<T>(
         &self,
         ending: Ending,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let result = self.run_transaction(ending, work).await;
+        self.reported(
+            self.run_transaction(ending, BULK_WRITE_DEADLINE, work)
+                .await,
+        )
+    }
+
+    /// Tells the store's health about a refusal.
+    fn reported<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         if let Err(e) = &result {
             if let Some(fault) = e.fault() {
                 self.health().refused(fault, e);
@@ -137,8 +157,29 @@ impl Store {
         result
     }
 
-    /// `transaction` without reporting to the store's health (the health probe's own).
+    /// The transaction itself, without reporting to the store's health (the health probe's
+    /// own way to write). Past `deadline` the work is abandoned (its connection closed, so
+    /// nothing of it commits) and the database taken for unreachable: a network partition
+    /// answers nothing, not even an error, and no server-side timeout reaches us through it.
     pub(super) async fn run_transaction<T>(
+        &self,
+        ending: Ending,
+        deadline: Duration,
+        work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(deadline, self.transaction_once(ending, work)).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Unavailable {
+                fault: StorageFault::Unreachable,
+                cause: format!(
+                    "the database did not answer within {} s",
+                    deadline.as_secs_f32()
+                ),
+            }),
+        }
+    }
+
+    async fn transaction_once<T>(
         &self,
         ending: Ending,
         work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, StoreError>,
