@@ -13,6 +13,7 @@ use crate::bank_commands;
 use crate::clock::Clock;
 use crate::export::{ExportFormat, ExportKind};
 use crate::settings::{Secret, Settings, Storage};
+use crate::store::{SqliteSynchronous, StoreOptions};
 
 /// ecoquiz — 企业环保知识竞赛平台 (environmental knowledge competitions).
 #[derive(Debug, Parser)]
@@ -68,6 +69,17 @@ pub enum Command {
         /// Import the sample bank and open a demo competition for the next 30 days.
         #[arg(long)]
         demo: bool,
+        /// How SQLite makes a commit durable: `full` flushes every commit to the disk, so an
+        /// acknowledged answer survives a power cut (the default); `normal` survives only a
+        /// crash of the process, for faster paper starts on a slow disk (docs/SERVER.md).
+        #[arg(
+            long,
+            value_enum,
+            value_name = "MODE",
+            env = "ECOQUIZ_SQLITE_SYNCHRONOUS",
+            default_value = "full"
+        )]
+        sqlite_synchronous: SynchronousArg,
     },
     /// Organizer accounts.
     #[command(subcommand)]
@@ -92,6 +104,22 @@ pub enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+}
+
+/// `--sqlite-synchronous`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SynchronousArg {
+    Full,
+    Normal,
+}
+
+impl From<SynchronousArg> for SqliteSynchronous {
+    fn from(mode: SynchronousArg) -> SqliteSynchronous {
+        match mode {
+            SynchronousArg::Full => SqliteSynchronous::Full,
+            SynchronousArg::Normal => SqliteSynchronous::Normal,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -227,7 +255,8 @@ pub fn execute(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Ou
             bind,
             storage,
             demo,
-        } => serve(bind, &storage, demo, err),
+            sqlite_synchronous,
+        } => serve(bind, &storage, demo, sqlite_synchronous.into(), err),
         Command::Organizer(OrganizerCommand::Add {
             username,
             password,
@@ -273,6 +302,7 @@ fn serve(
     bind: Option<SocketAddr>,
     storage: &StorageArgs,
     demo: bool,
+    sqlite_synchronous: SqliteSynchronous,
     err: &mut dyn Write,
 ) -> Outcome {
     tracing_subscriber::fmt()
@@ -308,8 +338,10 @@ fn serve(
             .filter(|s| !s.is_empty())
             .map(|s| Secret(s.into_bytes())),
         demo,
-
-        store: crate::store::StoreOptions::default(),
+        store: StoreOptions {
+            sqlite_synchronous,
+            ..StoreOptions::default()
+        },
     };
     tracing::info!(?settings, "starting");
     let result = runtime().block_on(async {

@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::{
-    BinaryClient, POSTGRES_VARIABLE, fresh_postgres_database, postgres_base_url, start_server,
-    temp_dir,
+    BinaryClient, POSTGRES_VARIABLE, ecoquiz, fresh_postgres_database, postgres_base_url,
+    start_server, temp_dir,
 };
 
 pub fn sigkill(child: &mut Child) {
@@ -86,4 +86,24 @@ async fn postgres_keeps_twenty_acknowledged_autosaves_across_a_sigkill() {
     let dir = temp_dir();
     let data_dir = dir.path().to_str().unwrap().to_owned();
     twenty_acknowledged_autosaves_survive_a_sigkill(&["--database-url", &url], &data_dir).await;
+}
+
+#[test]
+fn serve_refuses_an_unknown_durability_mode_before_touching_the_data_folder() {
+    let dir = temp_dir();
+    let data_dir = dir.path().join("data");
+    let run = ecoquiz(&[
+        "serve",
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--sqlite-synchronous",
+        "sometimes",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("possible values: full, normal"),
+        "{}",
+        run.stderr
+    );
+    assert!(!data_dir.exists(), "nothing was created");
 }

@@ -78,7 +78,7 @@ pub struct StoreOptions {
     pub connect_wait: Duration,
     /// SQLite's `synchronous` for writes: `Full` (the default) flushes the WAL to the disk at
     /// every commit, so an acknowledged write survives a power cut or a failed file system;
-    /// `Normal` only survives a crash of the process. The benchmarks compare the two.
+    /// `Normal` only survives a crash of the process (`serve --sqlite-synchronous`).
     pub sqlite_synchronous: SqliteSynchronous,
 }
 
