@@ -13,7 +13,7 @@ use crate::bank_commands;
 use crate::clock::Clock;
 use crate::export::{ExportFormat, ExportKind};
 use crate::settings::{Secret, Settings, Storage};
-use crate::store::{SqliteSynchronous, StoreOptions};
+use crate::settings::{SqliteSynchronous, StoreOptions};
 
 /// ecoquiz — 企业环保知识竞赛平台 (environmental knowledge competitions).
 #[derive(Debug, Parser)]

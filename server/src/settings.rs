@@ -1,10 +1,10 @@
-//! Settings: where the data lives, where to listen, the token secret. `Debug` redacts secrets
-//! (the database URL may hold a password; the JWT secret signs every token).
+//! Settings: where the data lives, where to listen, the token secret, how the store waits and
+//! makes commits durable. `Debug` redacts secrets (the database URL may hold a password; the
+//! JWT secret signs every token).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-
-use crate::store::StoreOptions;
+use std::time::Duration;
 
 /// Where the store lives.
 #[derive(Clone)]
@@ -38,6 +38,49 @@ pub fn redact_url(url: &str) -> String {
             format!("{scheme}://{user}:***@{host}")
         }
         None => url.to_owned(),
+    }
+}
+
+/// How the store waits before it refuses a request with 503 (see `StorageFault`), and how
+/// SQLite makes a commit durable.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// How long a write waits for a lock another process holds (SQLite's busy timeout) or
+    /// runs at most (PostgreSQL's statement timeout inside write transactions).
+    pub lock_wait: Duration,
+    /// How long a request waits for a PostgreSQL connection, reconnecting included.
+    pub connect_wait: Duration,
+    /// SQLite's `synchronous` for writes: `Full` (the default) flushes the WAL to the disk at
+    /// every commit, so an acknowledged write survives a power cut or a failed file system;
+    /// `Normal` only survives a crash of the process (`serve --sqlite-synchronous`).
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's `PRAGMA synchronous` in WAL mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    /// fsync of the WAL at every commit (one per group-committed autosave batch).
+    Full,
+    /// No fsync at commit; the WAL is flushed at checkpoints only.
+    Normal,
+}
+
+impl SqliteSynchronous {
+    pub(crate) fn pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Full => "FULL",
+            SqliteSynchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+impl Default for StoreOptions {
+    fn default() -> StoreOptions {
+        StoreOptions {
+            lock_wait: Duration::from_secs(10),
+            connect_wait: Duration::from_secs(10),
+            sqlite_synchronous: SqliteSynchronous::Full,
+        }
     }
 }
 

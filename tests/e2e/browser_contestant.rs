@@ -33,7 +33,7 @@ const PASSWORD: &str = "环保知识竞赛2026";
 // ---------------------------------------------------------------------------------------
 
 /// `s` as a JavaScript string literal.
-fn js(s: &str) -> String {
+pub fn js(s: &str) -> String {
     Value::from(s).to_string()
 }
 
@@ -97,7 +97,7 @@ async fn exam_in_progress(app: &TestApp, competition: i64) -> (String, i64, Vec<
 
 /// A phone whose browser already holds `token` (as a login on the page leaves it), showing
 /// the contestant route `route` (`/exam/7`) after a fresh load.
-async fn signed_in_page(browser: &Browser, app: &TestApp, token: &str, route: &str) -> Page {
+pub async fn signed_in_page(browser: &Browser, app: &TestApp, token: &str, route: &str) -> Page {
     let page = browser.page(&app.url("/"), Viewport::Phone).await;
     page.wait_for("#login-form").await;
     page.eval(&format!(
@@ -577,7 +577,7 @@ async fn a_page_left_open_across_a_server_restart_keeps_working() {
         jwt_secret: None,
         demo: false,
 
-        store: ecoquiz::store::StoreOptions::default(),
+        store: ecoquiz::settings::StoreOptions::default(),
     };
     let (state, _startup) = ecoquiz::app::prepare(&settings, clock)
         .await

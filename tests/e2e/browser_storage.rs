@@ -9,16 +9,15 @@
 //! Refused requests are not console errors: Chromium logs a failed response as a log entry,
 //! not through the console API, so any error the page itself logs still fails the test.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection;
 
-use crate::chromium::{Browser, Page, Viewport};
-use crate::storage_faults::{Contestant, contestants, option_of};
+use crate::browser_contestant::{js, signed_in_page};
+use crate::chromium::{Browser, Page};
+use crate::storage_faults::{
+    Contestant, WriteLockHolder, contestants, option_of, sqlite_with_a_short_lock_wait,
+};
 use crate::support::{TestApp, answer_key, body, fill, perfect_sheet, save, show, start_paper};
-use ecoquiz::store::StoreOptions;
 
 /// What the server says when the full disk refused an answer (its 503 body's message).
 const ANSWER_REFUSED_FULL: &str = "服务器存储空间不足，答案未保存，请稍后重试";
@@ -29,24 +28,10 @@ const SUBMIT_REFUSED_BUSY: &str = "数据库正忙，答卷未提交，请稍后
 /// Questions on the small blueprint's paper.
 const QUESTIONS: i64 = 10;
 
-/// `s` as a JavaScript string literal.
-fn js(s: &str) -> String {
-    Value::from(s).to_string()
-}
-
 /// A phone whose browser holds `token` (as a login on the page leaves it), showing the exam
 /// of `attempt` at question `no`.
 async fn exam_page(browser: &Browser, app: &TestApp, token: &str, attempt: i64, no: i64) -> Page {
-    let page = browser.page(&app.url("/"), Viewport::Phone).await;
-    page.wait_for("#login-form").await;
-    page.eval(&format!(
-        "localStorage.setItem('ecoquiz.token', JSON.stringify({})); \
-         history.replaceState(null, '', {})",
-        js(token),
-        js(&format!("/#/exam/{attempt}"))
-    ))
-    .await;
-    page.reload().await;
+    let page = signed_in_page(browser, app, token, &format!("/exam/{attempt}")).await;
     page.wait_for(&format!(
         "#exam-page[data-attempt-id=\"{attempt}\"] #question[data-no=\"{no}\"]"
     ))
@@ -249,11 +234,7 @@ async fn a_submit_the_busy_database_refused_is_retried_until_it_goes_through() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let app = TestApp::sqlite_with(StoreOptions {
-        lock_wait: Duration::from_millis(300),
-        ..StoreOptions::default()
-    })
-    .await;
+    let app = sqlite_with_a_short_lock_wait().await;
     let (_admin, competition) = app.with_small_competition().await;
     let token = app
         .register("李娜", "13912345678", "绿源化工有限公司")
@@ -266,14 +247,7 @@ async fn a_submit_the_busy_database_refused_is_retried_until_it_goes_through() {
     page.click("#submit-button").await;
     page.wait_for("#confirm-dialog #confirm-submit").await;
 
-    let file = app.data_dir.path().join(ecoquiz::store::SQLITE_FILE);
-    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let lock = WriteLockHolder::take(&app).await;
 
     page.click("#confirm-submit").await;
     page.wait_for_text("#finishing-detail", SUBMIT_REFUSED_BUSY)
@@ -290,7 +264,7 @@ async fn a_submit_the_busy_database_refused_is_retried_until_it_goes_through() {
     assert_eq!(view["answers"], answers);
     page.screenshot("storage-submit-busy-375x812").await;
 
-    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    lock.release().await;
 
     page.wait_for("#result-page #result-score").await;
     assert_eq!(page.text("#result-score").await, "21");

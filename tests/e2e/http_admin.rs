@@ -1501,7 +1501,7 @@ async fn what_the_command_line_stored_is_served_over_http() {
         jwt_secret: None,
         demo: false,
 
-        store: ecoquiz::store::StoreOptions::default(),
+        store: ecoquiz::settings::StoreOptions::default(),
     };
     let (state, startup) =
         ecoquiz::app::prepare(&settings, ecoquiz::clock::Clock::manual(ENVIRONMENT_DAY))

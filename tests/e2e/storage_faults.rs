@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 
 use crate::support::{TestApp, body, registration, save, show, start_paper, submit};
-use ecoquiz::store::StoreOptions;
+use ecoquiz::settings::StoreOptions;
 
 /// A participant's answers as the server acknowledged them: question → the last choice
 /// answered 204. Refused answers are counted, never recorded: the store must equal this.
@@ -88,6 +88,68 @@ impl Ledger {
                 .map(|(no, choice)| (no.to_string(), choice.clone()))
                 .collect(),
         )
+    }
+}
+
+/// A server on SQLite whose writes wait at most 300 ms for a lock another process holds.
+pub async fn sqlite_with_a_short_lock_wait() -> TestApp {
+    TestApp::sqlite_with(StoreOptions {
+        lock_wait: Duration::from_millis(300),
+        ..StoreOptions::default()
+    })
+    .await
+}
+
+/// Another process (`sqlite3`, a backup tool) holding the write lock of `app`'s database
+/// until `release`.
+pub struct WriteLockHolder {
+    connection: sqlx::SqliteConnection,
+}
+
+impl WriteLockHolder {
+    pub async fn take(app: &TestApp) -> WriteLockHolder {
+        let file = app.data_dir.path().join(ecoquiz::store::SQLITE_FILE);
+        let mut connection =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+                .await
+                .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        WriteLockHolder { connection }
+    }
+
+    pub async fn release(mut self) {
+        sqlx::query("ROLLBACK")
+            .execute(&mut self.connection)
+            .await
+            .unwrap();
+    }
+}
+
+/// Checks one attempt as `GET /api/attempts/{id}` showed it against what was acknowledged:
+/// exactly the acknowledged answers, and submitted with the acknowledged score or still in
+/// progress.
+pub fn assert_attempt_is_what_was_acknowledged(
+    attempt: &Value,
+    answers: &Value,
+    submitted: Option<&Value>,
+    who: &str,
+) {
+    assert_eq!(
+        &attempt["answers"], answers,
+        "{who}'s answers are exactly the acknowledged ones: {attempt}"
+    );
+    match submitted {
+        Some(score) => {
+            assert_eq!(attempt["status"], "submitted", "{who}");
+            assert_eq!(&attempt["score"], score, "{who}");
+        }
+        None => assert_eq!(
+            attempt["status"], "in_progress",
+            "a refused submit did nothing"
+        ),
     }
 }
 
@@ -246,22 +308,12 @@ const QUESTIONS: i64 = 10;
 async fn assert_holds_what_was_acknowledged(app: &TestApp, crowd: &[Contestant]) {
     for contestant in crowd {
         let attempt = body(show(app, &contestant.token, contestant.attempt()).await).await;
-        assert_eq!(
-            attempt["answers"],
-            contestant.ledger.expected_answers(),
-            "{}'s answers are exactly the acknowledged ones",
-            contestant.phone
+        assert_attempt_is_what_was_acknowledged(
+            &attempt,
+            &contestant.ledger.expected_answers(),
+            contestant.submitted.as_ref(),
+            &contestant.phone,
         );
-        match &contestant.submitted {
-            Some(score) => {
-                assert_eq!(attempt["status"], "submitted");
-                assert_eq!(&attempt["score"], score);
-            }
-            None => assert_eq!(
-                attempt["status"], "in_progress",
-                "a refused submit did nothing"
-            ),
-        }
     }
 }
 
@@ -358,11 +410,7 @@ async fn healthy_again(app: &TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_refuses_writes_while_another_process_holds_the_lock_and_stores_the_next_one() {
-    let app = TestApp::sqlite_with(StoreOptions {
-        lock_wait: Duration::from_millis(300),
-        ..StoreOptions::default()
-    })
-    .await;
+    let app = sqlite_with_a_short_lock_wait().await;
     let (_admin, competition) = app.with_small_competition().await;
     let token = app
         .register("王五", "13700000001", "清水污水处理有限公司")
@@ -374,15 +422,7 @@ async fn sqlite_refuses_writes_while_another_process_holds_the_lock_and_stores_t
         StatusCode::NO_CONTENT
     );
 
-    // Another process (`sqlite3`, a backup tool) takes the write lock and keeps it.
-    let file = app.data_dir.path().join(ecoquiz::store::SQLITE_FILE);
-    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let lock = WriteLockHolder::take(&app).await;
 
     assert_eq!(
         ledger.autosave(&app, &token, &paper, 2, 0).await,
@@ -400,7 +440,7 @@ async fn sqlite_refuses_writes_while_another_process_holds_the_lock_and_stores_t
         "reads go on while the lock is held"
     );
 
-    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    lock.release().await;
 
     for no in 2..=4 {
         assert_eq!(

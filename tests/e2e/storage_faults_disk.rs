@@ -21,7 +21,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::durability::sigkill;
-use crate::storage_faults::option_of;
+use crate::storage_faults::{assert_attempt_is_what_was_acknowledged, option_of};
 use crate::support::{BinaryClient, Launch, registration, start_server_with, temp_dir};
 
 /// Set in CI: the root-only variants must run.
@@ -118,6 +118,25 @@ impl Server {
         format!("{}{path}", self.client.address)
     }
 
+    /// Sends `method path` as `contestant` (with a JSON body when given).
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        contestant: &Contestant,
+        json: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(&contestant.token);
+        if let Some(json) = json {
+            request = request.json(&json);
+        }
+        request.send().await.expect("the server answers")
+    }
+
     async fn contestants(&self, count: usize) -> Vec<Contestant> {
         let competition = self.client.first_competition().await;
         let mut all = Vec::new();
@@ -142,18 +161,11 @@ impl Server {
     /// Autosaves option `pick` of question `no`; records a 204, checks a 503's body.
     async fn autosave(&self, contestant: &mut Contestant, no: i64, pick: usize) -> StatusCode {
         let choice = json!([option_of(&contestant.paper, no, pick)]);
+        let path = format!("/api/attempts/{}/answers/{no}", contestant.attempt());
+        let body = json!({ "choice": choice });
         let response = self
-            .client
-            .http
-            .put(self.url(&format!(
-                "/api/attempts/{}/answers/{no}",
-                contestant.attempt()
-            )))
-            .bearer_auth(&contestant.token)
-            .json(&json!({ "choice": choice }))
-            .send()
-            .await
-            .expect("the server answers");
+            .send(reqwest::Method::PUT, &path, contestant, Some(body))
+            .await;
         let status = response.status();
         match status {
             StatusCode::NO_CONTENT => {
@@ -195,14 +207,10 @@ impl Server {
 
     /// Submits; records a 200, checks a 503's body; returns the status.
     async fn submit(&self, contestant: &mut Contestant) -> StatusCode {
+        let path = format!("/api/attempts/{}/submit", contestant.attempt());
         let response = self
-            .client
-            .http
-            .post(self.url(&format!("/api/attempts/{}/submit", contestant.attempt())))
-            .bearer_auth(&contestant.token)
-            .send()
-            .await
-            .expect("the server answers");
+            .send(reqwest::Method::POST, &path, contestant, None)
+            .await;
         let status = response.status();
         let answer: Value = response.json().await.unwrap();
         match status {
@@ -268,14 +276,10 @@ impl Server {
     /// storage).
     async fn assert_reads_refused(&self, crowd: &[Contestant]) {
         for contestant in crowd {
+            let path = format!("/api/attempts/{}", contestant.attempt());
             let response = self
-                .client
-                .http
-                .get(self.url(&format!("/api/attempts/{}", contestant.attempt())))
-                .bearer_auth(&contestant.token)
-                .send()
-                .await
-                .expect("the server answers");
+                .send(reqwest::Method::GET, &path, contestant, None)
+                .await;
             assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
             self.fault
                 .check_refusal(&response.json().await.unwrap(), "");
@@ -285,31 +289,17 @@ impl Server {
     /// Every contestant's attempt as the store holds it equals what was acknowledged.
     async fn assert_holds(&self, crowd: &[Contestant]) {
         for contestant in crowd {
-            let attempt: Value = self
-                .client
-                .http
-                .get(self.url(&format!("/api/attempts/{}", contestant.attempt())))
-                .bearer_auth(&contestant.token)
-                .send()
-                .await
-                .expect("the server answers")
-                .json()
-                .await
-                .unwrap();
-            assert!(attempt["answers"].is_object(), "reads work: {attempt}");
-            assert_eq!(
-                attempt["answers"],
-                Value::Object(contestant.acknowledged.clone()),
-                "{}'s answers are exactly the acknowledged ones",
-                contestant.phone
+            let path = format!("/api/attempts/{}", contestant.attempt());
+            let response = self
+                .send(reqwest::Method::GET, &path, contestant, None)
+                .await;
+            let attempt: Value = response.json().await.unwrap();
+            assert_attempt_is_what_was_acknowledged(
+                &attempt,
+                &Value::Object(contestant.acknowledged.clone()),
+                contestant.submitted.as_ref(),
+                &contestant.phone,
             );
-            match &contestant.submitted {
-                Some(score) => {
-                    assert_eq!(attempt["status"], "submitted");
-                    assert_eq!(&attempt["score"], score);
-                }
-                None => assert_eq!(attempt["status"], "in_progress"),
-            }
         }
     }
 

@@ -30,7 +30,7 @@ use crate::storage_faults::{Contestant, Ledger, contestants, option_of};
 use crate::support::{
     POSTGRES_VARIABLE, TestApp, body, fresh_postgres_database, postgres_base_url, save, show,
 };
-use ecoquiz::store::StoreOptions;
+use ecoquiz::settings::StoreOptions;
 
 /// Questions on the small blueprint's paper.
 const QUESTIONS: i64 = 10;

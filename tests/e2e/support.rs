@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use ecoquiz::app::AppState;
 use ecoquiz::clock::{Clock, Millis};
+use ecoquiz::settings::StoreOptions;
 use ecoquiz::settings::{Settings, Storage};
-use ecoquiz::store::StoreOptions;
 use question_bank::{Kind, option_key};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};

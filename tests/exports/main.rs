@@ -590,7 +590,7 @@ async fn start_ecoquiz(
         jwt_secret: None,
         demo: false,
 
-        store: ecoquiz::store::StoreOptions::default(),
+        store: ecoquiz::settings::StoreOptions::default(),
     };
     let (state, startup) = ecoquiz::app::prepare(&settings, Clock::System)
         .await

@@ -35,7 +35,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use ecoquiz::clock::{Clock, rfc3339};
 use ecoquiz::settings::{Settings, Storage};
-use ecoquiz::store::{SqliteSynchronous, StoreOptions};
+use ecoquiz::settings::{SqliteSynchronous, StoreOptions};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -40,7 +40,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::{AnyPool, Executor};
 
-use crate::settings::Storage;
+use crate::settings::{Storage, StoreOptions};
 use health::{StorageFault, StorageHealth};
 pub(crate) use write::Ending;
 
@@ -66,49 +66,6 @@ const PROBE_BYTES: usize = 6000;
 
 /// The file name of the embedded database inside the data folder.
 pub const SQLITE_FILE: &str = "ecoquiz.db";
-
-/// How the store waits before it refuses a request with 503 (see `StorageFault`), and how
-/// SQLite makes a commit durable.
-#[derive(Clone, Debug)]
-pub struct StoreOptions {
-    /// How long a write waits for a lock another process holds (SQLite's busy timeout) or
-    /// runs at most (PostgreSQL's statement timeout inside write transactions).
-    pub lock_wait: Duration,
-    /// How long a request waits for a PostgreSQL connection, reconnecting included.
-    pub connect_wait: Duration,
-    /// SQLite's `synchronous` for writes: `Full` (the default) flushes the WAL to the disk at
-    /// every commit, so an acknowledged write survives a power cut or a failed file system;
-    /// `Normal` only survives a crash of the process (`serve --sqlite-synchronous`).
-    pub sqlite_synchronous: SqliteSynchronous,
-}
-
-/// SQLite's `PRAGMA synchronous` in WAL mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SqliteSynchronous {
-    /// fsync of the WAL at every commit (one per group-committed autosave batch).
-    Full,
-    /// No fsync at commit; the WAL is flushed at checkpoints only.
-    Normal,
-}
-
-impl SqliteSynchronous {
-    fn pragma(self) -> &'static str {
-        match self {
-            SqliteSynchronous::Full => "FULL",
-            SqliteSynchronous::Normal => "NORMAL",
-        }
-    }
-}
-
-impl Default for StoreOptions {
-    fn default() -> StoreOptions {
-        StoreOptions {
-            lock_wait: Duration::from_secs(10),
-            connect_wait: Duration::from_secs(10),
-            sqlite_synchronous: SqliteSynchronous::Full,
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
