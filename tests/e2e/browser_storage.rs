@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use crate::browser_contestant::{js, signed_in_page};
 use crate::chromium::{Browser, Page};
 use crate::storage_faults::{
-    Contestant, WriteLockHolder, contestants, option_of, sqlite_with_a_short_lock_wait,
+    Contestant, WriteLockHolder, answer_before_the_fault, contestants, option_of,
+    sqlite_with_a_short_lock_wait,
 };
 use crate::support::{TestApp, answer_key, body, fill, perfect_sheet, save, show, start_paper};
 
@@ -144,15 +145,7 @@ async fn the_exam_page_shows_the_full_disk_message_and_saves_the_answer_once_spa
         .await;
     let (attempt, paper) = start_paper(&app, competition, &token).await;
     let mut crowd = contestants(&app, competition, 60).await;
-    for contestant in &mut crowd {
-        for no in 1..=QUESTIONS / 2 {
-            let status = contestant
-                .ledger
-                .autosave(&app, &contestant.token, &contestant.paper, no, 0)
-                .await;
-            assert_eq!(status, StatusCode::NO_CONTENT, "before the fault");
-        }
-    }
+    answer_before_the_fault(&app, &mut crowd, 1..=QUESTIONS / 2).await;
 
     app.state.store.simulate_full_disk().await.unwrap();
     let no = question_the_full_disk_refuses(

@@ -226,6 +226,24 @@ pub async fn contestants(app: &TestApp, competition: i64, count: usize) -> Vec<C
     all
 }
 
+/// Every contestant answers questions `questions` with their first option, each
+/// acknowledged (204): the data the store holds before a fault.
+pub async fn answer_before_the_fault(
+    app: &TestApp,
+    crowd: &mut [Contestant],
+    questions: std::ops::RangeInclusive<i64>,
+) {
+    for contestant in crowd {
+        for no in questions.clone() {
+            let status = contestant
+                .ledger
+                .autosave(app, &contestant.token, &contestant.paper, no, 0)
+                .await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "before the fault");
+        }
+    }
+}
+
 /// Every contestant whose attempt is in progress answers every question with option `pick`,
 /// in order, until `refusals` autosaves were refused (or all were sent); returns how many
 /// were refused.
@@ -322,15 +340,7 @@ async fn sqlite_keeps_every_write_acknowledged_around_a_full_disk_and_none_it_re
     let app = TestApp::sqlite().await;
     let (_admin, competition) = app.with_small_competition().await;
     let mut crowd = contestants(&app, competition, 80).await;
-    for contestant in &mut crowd[..3] {
-        for no in 1..=3 {
-            let status = contestant
-                .ledger
-                .autosave(&app, &contestant.token, &contestant.paper, no, 0)
-                .await;
-            assert_eq!(status, StatusCode::NO_CONTENT, "before the fault");
-        }
-    }
+    answer_before_the_fault(&app, &mut crowd[..3], 1..=3).await;
 
     app.state.store.simulate_full_disk().await.unwrap();
 
