@@ -74,6 +74,7 @@ pub enum StartError {
 /// when there is none, and seeds the demo when asked.
 pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Startup), StartError> {
     let store = Store::open_with(&settings.storage, &settings.store).await?;
+    store.check_writable_at_start(&settings.storage).await?;
     let dir = settings.data_dir.clone();
     std::fs::create_dir_all(&dir).map_err(|source| StartError::File {
         path: dir.display().to_string(),

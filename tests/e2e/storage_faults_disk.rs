@@ -22,7 +22,9 @@ use serde_json::{Value, json};
 
 use crate::durability::sigkill;
 use crate::storage_faults::{assert_attempt_is_what_was_acknowledged, option_of};
-use crate::support::{BinaryClient, Launch, registration, start_server_with, temp_dir};
+use crate::support::{
+    BinaryClient, Launch, registration, server_command, start_server_with, temp_dir,
+};
 
 /// Set in CI: the root-only variants must run.
 const REQUIRE_ROOT: &str = "ECOQUIZ_REQUIRE_ROOT_FAULTS";
@@ -99,10 +101,22 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &str, log_dir: &Path, name: &str, fault: Fault) -> Server {
+        Server::start_as(data_dir, log_dir, name, fault, None)
+    }
+
+    /// `start`, as another user with a copy of the binary it can reach.
+    fn start_as(
+        data_dir: &str,
+        log_dir: &Path,
+        name: &str,
+        fault: Fault,
+        as_user: Option<(&str, &Path)>,
+    ) -> Server {
         let log = log_dir.join(format!("{name}.log"));
         let launch = Launch {
             survive_file_size_limits: true,
             log: Some(&log),
+            as_user,
         };
         let (child, address) = start_server_with(&["--data-dir", data_dir], data_dir, &launch);
         Server {
@@ -633,6 +647,109 @@ async fn sqlite_binary_on_a_file_system_turned_read_only_keeps_what_it_acknowled
         StatusCode::NO_CONTENT
     );
     assert_eq!(restarted.submit(&mut crowd[1]).await, StatusCode::OK);
+    restarted.assert_holds(&crowd).await;
+    sigkill(&mut restarted.child);
+}
+
+/// The user the read-only tests run the server as: root writes through any file mode.
+const UNPRIVILEGED: &str = "65534";
+
+/// Makes `path` (and what is in it) belong to the unprivileged user.
+fn give_to_unprivileged_user(path: &Path) {
+    run(
+        "chown",
+        &[
+            "-R",
+            &format!("{UNPRIVILEGED}:{UNPRIVILEGED}"),
+            path.to_str().unwrap(),
+        ],
+    );
+}
+
+/// Sets the mode of the database's files (`ecoquiz.db`, `-wal`, `-shm`).
+fn chmod_database_files(data_dir: &Path, mode: &str) {
+    for entry in std::fs::read_dir(data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("ecoquiz.db")
+        {
+            run("chmod", &[mode, path.to_str().unwrap()]);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_database_made_read_only_keeps_its_answers_and_refuses_to_start_until_writable() {
+    if !root_or_say_why("the read-only database file test") {
+        return;
+    }
+    // A folder the unprivileged user owns and can reach, with a copy of the binary.
+    let home = temp_dir();
+    run("chmod", &["0755", home.path().to_str().unwrap()]);
+    let binary = home.path().join("ecoquiz");
+    std::fs::copy(env!("CARGO_BIN_EXE_ecoquiz"), &binary).unwrap();
+    let data_dir = home.path().join("data");
+    std::fs::create_dir(&data_dir).unwrap();
+    give_to_unprivileged_user(home.path());
+    let data_dir_text = data_dir.to_str().unwrap().to_owned();
+    let logs = temp_dir();
+    let as_user = Some((UNPRIVILEGED, binary.as_path()));
+
+    let mut server = Server::start_as(&data_dir_text, logs.path(), "first", Fault::Full, as_user);
+    let mut crowd = server.contestants(1).await;
+    for no in 1..=3 {
+        assert_eq!(
+            server.autosave(&mut crowd[0], no, 0).await,
+            StatusCode::NO_CONTENT
+        );
+    }
+    // Made read-only while it runs: the files it has open stay writable to it, and nothing
+    // it acknowledges is lost.
+    chmod_database_files(&data_dir, "0444");
+    for no in 4..=6 {
+        assert_eq!(
+            server.autosave(&mut crowd[0], no, 0).await,
+            StatusCode::NO_CONTENT
+        );
+    }
+    sigkill(&mut server.child);
+
+    // Started on read-only files, it says what is wrong and does not open.
+    let refused = server_command(&Launch {
+        as_user,
+        ..Launch::default()
+    })
+    .args([
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--data-dir",
+        &data_dir_text,
+    ])
+    .output()
+    .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(stderr.contains("is read-only"), "{stderr}");
+    assert!(stderr.contains("write access"), "{stderr}");
+
+    // Writable again: every acknowledged answer is there and the next is stored.
+    chmod_database_files(&data_dir, "0644");
+    let mut restarted = Server::start_as(
+        &data_dir_text,
+        logs.path(),
+        "restarted",
+        Fault::Full,
+        as_user,
+    );
+    restarted.assert_holds(&crowd).await;
+    assert_eq!(
+        restarted.autosave(&mut crowd[0], 7, 0).await,
+        StatusCode::NO_CONTENT
+    );
     restarted.assert_holds(&crowd).await;
     sigkill(&mut restarted.child);
 }

@@ -71,19 +71,14 @@ pub struct Launch<'a> {
     pub survive_file_size_limits: bool,
     /// Where its log (stderr) goes; nowhere by default.
     pub log: Option<&'a Path>,
+    /// Run as this user (through `setpriv`; the tests must run as root), with this copy of
+    /// the binary (one the user can reach).
+    pub as_user: Option<(&'a str, &'a Path)>,
 }
 
 /// `start_server` as `launch` says.
 pub fn start_server_with(storage: &[&str], data_dir: &str, launch: &Launch) -> (Child, String) {
-    let binary = env!("CARGO_BIN_EXE_ecoquiz");
-    let mut command = if launch.survive_file_size_limits {
-        // An ignored signal stays ignored across exec; the pid stays the server's.
-        let mut shell = Command::new("sh");
-        shell.args(["-c", "trap '' XFSZ; exec \"$0\" \"$@\"", binary]);
-        shell
-    } else {
-        Command::new(binary)
-    };
+    let mut command = server_command(launch);
     let stderr = match launch.log {
         Some(path) => Stdio::from(std::fs::File::create(path).expect("the log file")),
         None => Stdio::null(),
@@ -111,6 +106,40 @@ pub fn start_server_with(storage: &[&str], data_dir: &str, launch: &Launch) -> (
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     (child, address)
+}
+
+/// The command that runs the binary as `launch` says, before its arguments.
+pub fn server_command(launch: &Launch) -> Command {
+    let binary = match launch.as_user {
+        Some((_, copy)) => copy.to_str().expect("a UTF-8 path"),
+        None => env!("CARGO_BIN_EXE_ecoquiz"),
+    };
+    let mut command = match launch.as_user {
+        Some((user, _)) => {
+            let mut setpriv = Command::new("setpriv");
+            setpriv.args([
+                &format!("--reuid={user}"),
+                &format!("--regid={user}"),
+                "--clear-groups",
+            ]);
+            setpriv
+        }
+        None => Command::new(if launch.survive_file_size_limits {
+            "sh"
+        } else {
+            binary
+        }),
+    };
+    if launch.survive_file_size_limits {
+        // An ignored signal stays ignored across exec; the pid stays the server's.
+        if launch.as_user.is_some() {
+            command.arg("sh");
+        }
+        command.args(["-c", "trap '' XFSZ; exec \"$0\" \"$@\"", binary]);
+    } else if launch.as_user.is_some() {
+        command.arg(binary);
+    }
+    command
 }
 
 /// A participant's client of a server started with `start_server`.

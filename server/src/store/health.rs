@@ -151,8 +151,10 @@ pub struct StorageHealth {
     degraded: AtomicBool,
     /// A std Mutex: held only to read or update the record, never across an await.
     record: Mutex<Option<Degraded>>,
-    /// When a connection last failed (nanoseconds after `created`, plus one; 0: never), so
-    /// the pool can check the connections that sat idle since before it.
+    /// When a connection last failed in a way that may leave others broken too
+    /// (nanoseconds after `created`, plus one; 0: never): PostgreSQL unreachable, or the
+    /// SQLite file read-only or failing. The pools check or replace the connections older
+    /// than that.
     last_connection_failure: AtomicU64,
     created: Instant,
 }
@@ -169,21 +171,22 @@ impl Default for StorageHealth {
 }
 
 impl StorageHealth {
-    /// A connection to the database failed (it may have restarted).
+    /// A connection to the database failed (it may have restarted, or its file turned
+    /// read-only).
     pub fn connection_failed(&self) {
         let nanos = u64::try_from(self.created.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
         self.last_connection_failure
             .store(nanos + 1, Ordering::Release);
     }
 
-    /// True for a connection idle for `idle_for` when a connection failed since it went idle:
-    /// it may be dead too.
-    pub fn idle_since_last_failure(&self, idle_for: Duration) -> bool {
+    /// True when a connection failed within the last `span` (for a connection idle, or
+    /// open, for that long: it may be broken too).
+    pub fn failed_within(&self, span: Duration) -> bool {
         match self.last_connection_failure.load(Ordering::Acquire) {
             0 => false,
             nanos => {
                 let failed_at = self.created + Duration::from_nanos(nanos - 1);
-                failed_at.elapsed() < idle_for
+                failed_at.elapsed() < span
             }
         }
     }
@@ -191,7 +194,10 @@ impl StorageHealth {
     /// The storage refused a write (or could not be reached). The first refusal after a
     /// healthy spell is logged with its cause; later ones are only counted.
     pub fn refused(&self, fault: StorageFault, cause: &dyn std::fmt::Display) {
-        if fault == StorageFault::Unreachable {
+        if matches!(
+            fault,
+            StorageFault::Unreachable | StorageFault::ReadOnly | StorageFault::Io
+        ) {
             self.connection_failed();
         }
         let mut record = self.record.lock().expect("the lock is never poisoned");
@@ -310,12 +316,12 @@ mod tests {
     }
 
     #[test]
-    fn connections_idle_since_before_a_connection_failure_are_suspect() {
+    fn connections_older_than_a_connection_failure_are_suspect() {
         let health = StorageHealth::default();
-        assert!(!health.idle_since_last_failure(Duration::from_secs(60)));
+        assert!(!health.failed_within(Duration::from_secs(60)));
         health.connection_failed();
-        assert!(health.idle_since_last_failure(Duration::from_secs(60)));
-        assert!(!health.idle_since_last_failure(Duration::ZERO));
+        assert!(health.failed_within(Duration::from_secs(60)));
+        assert!(!health.failed_within(Duration::ZERO));
     }
 
     #[test]

@@ -85,6 +85,11 @@ pub enum StoreError {
     /// A stored value the code cannot read back (a bug or a hand-edited database).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// At start, the store cannot be written: its file or folder is read-only.
+    #[error(
+        "{place} is read-only ({cause}): give the user running ecoquiz write access to the folder and its files, then start again"
+    )]
+    ReadOnly { place: String, cause: String },
     /// A write failed for a reason told to several waiters (the autosave batch), or the
     /// autosave writer has stopped.
     #[error("the write failed: {0}")]
@@ -236,6 +241,32 @@ impl Store {
         .await
     }
 
+    /// Before serving (`app::prepare`; commands that only read, like `export`, skip it): a
+    /// store that cannot take a write because its file or folder is read-only
+    /// (wrong owner or mode after a copy or a restore) is refused with a clear error — a site
+    /// that cannot store a single answer must not open, and SQLite keeps a file opened
+    /// read-only that way until the process ends. Any other fault (a full disk, a busy lock)
+    /// starts the store degraded: reads work and writes answer 503 until it clears.
+    pub async fn check_writable_at_start(&self, storage: &Storage) -> Result<(), StoreError> {
+        match self.probe_writable().await {
+            Ok(()) => Ok(()),
+            Err(e) => match e.fault() {
+                Some(StorageFault::ReadOnly) => Err(StoreError::ReadOnly {
+                    place: match storage {
+                        Storage::DataDir(dir) => dir.display().to_string(),
+                        Storage::DatabaseUrl(_) => "the PostgreSQL database".into(),
+                    },
+                    cause: e.to_string(),
+                }),
+                Some(fault) => {
+                    self.health.refused(fault, &e);
+                    Ok(())
+                }
+                None => Err(e),
+            },
+        }
+    }
+
     /// While the store is degraded, tries `probe_writable` every `RECOVERY_PROBE_INTERVAL`;
     /// when it succeeds the store is healthy again (and says so in the log). Ends when
     /// `stop` turns true.
@@ -245,7 +276,10 @@ impl Store {
                 _ = tokio::time::sleep(RECOVERY_PROBE_INTERVAL) => {}
                 _ = stop.wait_for(|stopped| *stopped) => return,
             }
-            if self.health.is_degraded() && self.probe_writable().await.is_ok() {
+            if !self.health.is_degraded() {
+                continue;
+            }
+            if self.probe_writable().await.is_ok() {
                 self.health.recovered();
             }
         }
@@ -434,7 +468,7 @@ async fn open_postgres(url: &str, options: &StoreOptions) -> Result<Store, Store
         // every idle connection is dead, and each would otherwise fail one request.
         .test_before_acquire(false)
         .before_acquire(move |conn, meta: PoolConnectionMetadata| {
-            let check = suspicious.idle_since_last_failure(meta.idle_for);
+            let check = suspicious.failed_within(meta.idle_for);
             Box::pin(async move { Ok(!check || write::answers(conn).await) })
         })
         .connect_with(connect)
