@@ -1,49 +1,22 @@
-//! The application: shared state, the router that merges every route module, start-up
-//! (store, secret, first organizer, demo) and `serve`, which main and the tests share.
+//! The application's start-up (store, secret, first organizer, demo) and `serve`, which main
+//! and the tests share. The state handlers reach is `state::AppState`; the router is
+//! assembled in `routes`.
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use tokio::net::TcpListener;
-use tokio::sync::Mutex;
-use tower_http::trace::TraceLayer;
 
-use crate::auth::{JwtKeys, LoginThrottle, PasswordHasher};
-use crate::autosave::{AttemptFactsCache, AutosaveWriter};
+use crate::accounts::Accounts;
+use crate::auth::{JwtKeys, PasswordHasher};
 use crate::board::Boards;
 use crate::clock::Clock;
+use crate::exam::Exam;
 use crate::settings::{Settings, Storage};
+use crate::state::AppState;
 use crate::store::Store;
-use crate::store::bank::BankSnapshot;
-use crate::{demo, exam, routes};
-
-/// Largest JSON body accepted anywhere.
-pub const JSON_BODY_LIMIT: usize = 64 * 1024;
-/// Largest question or roster CSV accepted over HTTP.
-pub const CSV_BODY_LIMIT: usize = 20 * 1024 * 1024;
-
-/// What every handler can reach. Cheap to clone: everything is shared.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub store: Store,
-    pub keys: Arc<JwtKeys>,
-    pub clock: Clock,
-    pub hasher: PasswordHasher,
-    pub throttle: LoginThrottle,
-    /// The bank snapshot papers are drawn from, rebuilt when the store's bank generation
-    /// moves. A tokio Mutex: rebuilding awaits the store, and concurrent starts should wait
-    /// for one rebuild rather than each do their own.
-    pub bank: Arc<Mutex<Option<Arc<BankSnapshot>>>>,
-    /// The live leaderboards, one per competition watched or changed.
-    pub boards: Arc<Boards>,
-    /// What autosaves are checked against, per attempt, kept in memory.
-    pub attempt_facts: Arc<AttemptFactsCache>,
-    /// Group commit for autosaves.
-    pub autosave: AutosaveWriter,
-}
+use crate::{demo, routes};
 
 /// What start-up found or did, for the operator.
 #[derive(Debug, Default)]
@@ -87,16 +60,22 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
     let secret = crate::auth::load_secret(settings.jwt_secret.as_ref(), secret_dir, &store)
         .await
         .map_err(StartError::Secret)?;
+    let boards = Arc::new(Boards::new(store.clone()));
+    let keys = Arc::new(JwtKeys::new(&secret));
+    let hasher = PasswordHasher::default();
     let state = AppState {
-        boards: Arc::new(Boards::new(store.clone())),
-        attempt_facts: Arc::new(AttemptFactsCache::default()),
-        autosave: AutosaveWriter::start(store.clone()),
+        exam: Exam::new(store.clone(), clock.clone(), boards.clone()),
+        accounts: Accounts::new(
+            store.clone(),
+            clock.clone(),
+            hasher.clone(),
+            keys.clone(),
+            boards.clone(),
+        ),
+        boards,
         store,
-        keys: Arc::new(JwtKeys::new(&secret)),
+        keys,
         clock,
-        hasher: PasswordHasher::default(),
-        throttle: LoginThrottle::default(),
-        bank: Arc::new(Mutex::new(None)),
     };
     let mut startup = Startup {
         initial_admin_password: None,
@@ -104,8 +83,7 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
     };
     if state.store.organizer_count().await? == 0 {
         let password = crate::auth::generate_password();
-        let hash = state
-            .hasher
+        let hash = hasher
             .hash(&password)
             .await
             .map_err(|e| StartError::Secret(e.to_string()))?;
@@ -129,33 +107,11 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
         }
     }
     if settings.demo {
-        demo::seed(&state).await.map_err(StartError::Demo)?;
+        demo::seed(&state.store, &state.clock)
+            .await
+            .map_err(StartError::Demo)?;
     }
     Ok((state, startup))
-}
-
-/// Every route of the application.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(routes::health::router())
-        .merge(routes::accounts::router())
-        .merge(routes::competitions::router())
-        .merge(routes::attempts::router())
-        .merge(routes::admin::router())
-        .merge(routes::companies::router())
-        .merge(routes::exports::router())
-        .merge(routes::monitor::router())
-        .merge(routes::live::router())
-        .merge(crate::web::router())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            routes::health::refuse_api_while_storage_unreliable,
-        ))
-        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        // No ERROR line per 5xx: a 500 is logged with its cause by `AppError`, and a 503 of
-        // the storage once per fault by the store's health.
-        .layer(TraceLayer::new_for_http().on_failure(()))
-        .with_state(state)
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight. Also runs the
@@ -166,10 +122,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_sweeper, sweeper_stopped) = tokio::sync::watch::channel(false);
-    let sweeper = tokio::spawn(exam::sweep_overdue_attempts(
-        state.clone(),
-        sweeper_stopped.clone(),
-    ));
+    let sweeper = tokio::spawn(
+        state
+            .exam
+            .clone()
+            .sweep_overdue_attempts(sweeper_stopped.clone()),
+    );
     let store = state.store.clone();
     let prober = tokio::spawn(async move { store.probe_while_degraded(sweeper_stopped).await });
     if let Some(url) = state.store.postgres_url() {
@@ -186,7 +144,7 @@ pub async fn serve(
         shutdown.await;
         boards.shut_down();
     };
-    let result = axum::serve(listener, router(state.clone()))
+    let result = axum::serve(listener, routes::router(state.clone()))
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_sweeper.send(true);

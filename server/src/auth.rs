@@ -8,15 +8,11 @@ use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
-use crate::app::AppState;
 use crate::clock::{Clock, Millis};
-use crate::error::AppError;
 use crate::settings::Secret;
 use crate::store::Store;
 
@@ -98,6 +94,26 @@ pub async fn load_secret(
     }
 }
 
+/// What hashing or a login attempt can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The argon2 task failed (a bug or a dying runtime): a 500 for the caller.
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    /// Too many failed logins for the account (a 429 for the caller).
+    #[error("密码错误次数过多,请 {minutes} 分钟后再试")]
+    Locked { minutes: i64 },
+}
+
+/// Why a token speaks for nobody (a 401 for the caller).
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("登录已失效,请重新登录")]
+    Invalid,
+    #[error("登录已过期,请重新登录")]
+    Expired,
+}
+
 /// Who a token speaks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -158,60 +174,15 @@ impl JwtKeys {
             .expect("HS256 signing cannot fail")
     }
 
-    /// The role and id an unexpired token speaks for at `now`, or 401.
-    fn verify(&self, token: &str, now: Millis) -> Result<(Role, i64), AppError> {
+    /// The role and id an unexpired token speaks for at `now`.
+    pub fn verify(&self, token: &str, now: Millis) -> Result<(Role, i64), TokenError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| AppError::Unauthorized("登录已失效,请重新登录".into()))?;
+            .map_err(|_| TokenError::Invalid)?;
         if data.claims.exp * 1000 <= now {
-            return Err(AppError::Unauthorized("登录已过期,请重新登录".into()));
+            return Err(TokenError::Expired);
         }
-        let id = data
-            .claims
-            .sub
-            .parse()
-            .map_err(|_| AppError::Unauthorized("登录已失效,请重新登录".into()))?;
+        let id = data.claims.sub.parse().map_err(|_| TokenError::Invalid)?;
         Ok((data.claims.role, id))
-    }
-}
-
-fn bearer(parts: &Parts) -> Result<&str, AppError> {
-    parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| AppError::Unauthorized("请先登录".into()))
-}
-
-/// The participant a request speaks for (401 without a valid token, 403 for organizers).
-#[derive(Clone, Copy, Debug)]
-pub struct CurrentParticipant(pub i64);
-
-impl FromRequestParts<AppState> for CurrentParticipant {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        match state.keys.verify(bearer(parts)?, state.clock.now())? {
-            (Role::Participant, id) => Ok(CurrentParticipant(id)),
-            (Role::Organizer, _) => Err(AppError::Forbidden("此操作仅限参赛人员".into())),
-        }
-    }
-}
-
-/// The organizer a request speaks for (401 without a valid token, 403 for participants).
-#[derive(Clone, Copy, Debug)]
-pub struct CurrentOrganizer(pub i64);
-
-impl FromRequestParts<AppState> for CurrentOrganizer {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        match state.keys.verify(bearer(parts)?, state.clock.now())? {
-            (Role::Organizer, id) => Ok(CurrentOrganizer(id)),
-            (Role::Participant, _) => Err(AppError::Forbidden("此操作仅限组织者".into())),
-        }
     }
 }
 
@@ -233,7 +204,7 @@ impl Default for PasswordHasher {
 }
 
 impl PasswordHasher {
-    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
+    pub async fn hash(&self, password: &str) -> Result<String, AuthError> {
         let _permit = self
             .permits
             .acquire()
@@ -245,15 +216,15 @@ impl PasswordHasher {
             Argon2::default()
                 .hash_password(password.as_bytes(), &salt)
                 .map(|hash| hash.to_string())
-                .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+                .map_err(|e| AuthError::Hashing(e.to_string()))
         })
         .await
-        .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))?
+        .map_err(|e| AuthError::Hashing(format!("the hashing task failed: {e}")))?
     }
 
     /// Whether `password` matches `hash`. With no hash (unknown account) a dummy hash is
     /// checked anyway, so the answer takes as long either way.
-    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, AppError> {
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, AuthError> {
         let _permit = self
             .permits
             .acquire()
@@ -274,7 +245,7 @@ impl PasswordHasher {
                 && known
         })
         .await
-        .map_err(|e| AppError::Internal(format!("verification task failed: {e}")))
+        .map_err(|e| AuthError::Hashing(format!("the verification task failed: {e}")))
     }
 }
 
@@ -299,8 +270,8 @@ const WINDOW_MS: Millis = 15 * 60_000;
 const PRUNE_ABOVE: usize = 10_000;
 
 impl LoginThrottle {
-    /// Counts one attempt for `account`, or refuses it with 429 while the account is locked.
-    pub fn begin_attempt(&self, account: &str, clock: &Clock) -> Result<(), AppError> {
+    /// Counts one attempt for `account`, or refuses it while the account is locked.
+    pub fn begin_attempt(&self, account: &str, clock: &Clock) -> Result<(), AuthError> {
         let now = clock.now();
         let mut failures = self.failures.lock().expect("the lock is never poisoned");
         if failures.len() > PRUNE_ABOVE {
@@ -312,9 +283,7 @@ impl LoginThrottle {
         }
         if entry.0 >= MAX_FAILURES {
             let minutes = (WINDOW_MS - (now - entry.1)) / 60_000 + 1;
-            return Err(AppError::TooManyRequests(format!(
-                "密码错误次数过多,请 {minutes} 分钟后再试"
-            )));
+            return Err(AuthError::Locked { minutes });
         }
         entry.0 += 1;
         Ok(())

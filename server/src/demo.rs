@@ -3,8 +3,9 @@
 
 use question_bank::{Blueprint, SAMPLE_BANK_CSV, parse_bank};
 
-use crate::app::AppState;
+use crate::clock::Clock;
 use crate::rules::CompanyScoreRule;
+use crate::store::Store;
 use crate::store::competitions::NewCompetition;
 
 pub const DEMO_TITLE: &str = "六五环境日企业环保知识竞赛(演示)";
@@ -19,24 +20,19 @@ const DEMO_BLUEPRINT: &str = r#"{ "sections": [
   "difficulty":  { "easy": 0.3, "medium": 0.5, "hard": 0.2 },
   "shuffle_options": true }"#;
 
-pub async fn seed(state: &AppState) -> Result<(), String> {
+pub async fn seed(store: &Store, clock: &Clock) -> Result<(), String> {
     let report = parse_bank(SAMPLE_BANK_CSV).map_err(|e| e.to_string())?;
     if !report.is_valid() {
         return Err(format!("the sample bank has errors: {:?}", report.errors));
     }
     let questions: Vec<_> = report.questions.into_iter().map(|q| q.question).collect();
-    let now = state.clock.now();
-    state
-        .store
+    let now = clock.now();
+    store
         .import_questions(&questions, false, now)
         .await
         .map_err(|e| e.to_string())?;
 
-    let competitions = state
-        .store
-        .competitions()
-        .await
-        .map_err(|e| e.to_string())?;
+    let competitions = store.competitions().await.map_err(|e| e.to_string())?;
     if competitions
         .iter()
         .any(|c| c.title == DEMO_TITLE && c.closes_at > now)
@@ -57,10 +53,9 @@ pub async fn seed(state: &AppState) -> Result<(), String> {
         company_score: CompanyScoreRule::default(),
         max_tab_switches: None,
     };
-    let snapshot = state.store.load_bank().await.map_err(|e| e.to_string())?;
+    let snapshot = store.load_bank().await.map_err(|e| e.to_string())?;
     snapshot.bank.check(&blueprint).map_err(|e| e.to_string())?;
-    state
-        .store
+    store
         .create_competition(&new, now)
         .await
         .map_err(|e| e.to_string())?;

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use crate::error::AppError;
 use crate::rules::{self, IndividualResult};
 use crate::store::{Store, StoreError};
 
@@ -41,7 +40,7 @@ pub async fn rank_of(
     store: &Store,
     competition_id: i64,
     participant_id: i64,
-) -> Result<Option<u32>, AppError> {
+) -> Result<Option<u32>, StoreError> {
     let ranked = rules::rank_individuals(best_results(store, competition_id).await?);
     Ok(ranked
         .into_iter()

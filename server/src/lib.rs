@@ -29,6 +29,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod autosave;
@@ -37,7 +38,7 @@ pub mod board;
 pub mod cli;
 pub mod clock;
 pub mod demo;
-pub mod error;
+
 pub mod exam;
 pub mod export;
 pub mod identity;
@@ -46,6 +47,6 @@ pub mod roster;
 pub mod routes;
 pub mod rules;
 pub mod settings;
+pub mod state;
 pub mod store;
 pub mod table;
-pub mod web;

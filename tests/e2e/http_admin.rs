@@ -675,7 +675,7 @@ async fn a_csv_over_20_mb_is_refused_with_413(app: TestApp) {
     let admin = app.admin_token().await;
     let mut csv = TINY_HEADER.as_bytes().to_vec();
     csv.push(b'\n');
-    while csv.len() <= ecoquiz::app::CSV_BODY_LIMIT {
+    while csv.len() <= ecoquiz::routes::CSV_BODY_LIMIT {
         csv.extend_from_slice(PERMIT.as_bytes());
         csv.push(b'\n');
     }
@@ -693,7 +693,7 @@ async fn a_csv_over_20_mb_is_refused_with_413(app: TestApp) {
 
 async fn a_multipart_upload_over_20_mb_is_refused_with_413(app: TestApp) {
     let admin = app.admin_token().await;
-    let csv = vec![b'x'; ecoquiz::app::CSV_BODY_LIMIT + 1];
+    let csv = vec![b'x'; ecoquiz::routes::CSV_BODY_LIMIT + 1];
     let response = post_multipart(&app, &admin, IMPORT, multipart_form(&csv, "file")).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body(response).await["error"]["code"], "payload_too_large");
@@ -702,7 +702,7 @@ async fn a_multipart_upload_over_20_mb_is_refused_with_413(app: TestApp) {
 async fn a_json_body_over_64_kib_is_refused_with_413(app: TestApp) {
     let (admin, _) = app.with_small_competition().await;
     let mut request = competition_request(&app, small_blueprint());
-    request["title"] = json!("竞".repeat(ecoquiz::app::JSON_BODY_LIMIT / 3 + 1));
+    request["title"] = json!("竞".repeat(ecoquiz::routes::JSON_BODY_LIMIT / 3 + 1));
     let response = app
         .post("/api/admin/competitions", Some(&admin), &request)
         .await;

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use ecoquiz::app::AppState;
 use ecoquiz::clock::{Clock, Millis};
 use ecoquiz::settings::StoreOptions;
 use ecoquiz::settings::{Settings, Storage};
+use ecoquiz::state::AppState;
 use question_bank::{Kind, option_key};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};

@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::competitions::{CompetitionView, competition_view};
-use super::{AppPath, AppQuery};
-use crate::app::{AppState, CSV_BODY_LIMIT};
-use crate::auth::CurrentOrganizer;
+use super::error::{AppError, AppJson};
+use super::extract::CurrentOrganizer;
+use super::extract::{AppPath, AppQuery};
 use crate::clock::parse_rfc3339;
-use crate::error::{AppError, AppJson};
-use crate::exam;
+use crate::routes::CSV_BODY_LIMIT;
 use crate::rules::{CompanyScoreInput, CompanyScoreRule};
+use crate::state::AppState;
 use crate::store::bank::QuestionFilter;
 use crate::store::competitions::NewCompetition;
 
@@ -464,6 +464,6 @@ async fn close_competition(
     CurrentOrganizer(_): CurrentOrganizer,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<CompetitionView>, AppError> {
-    let competition = exam::close_competition(&state, id).await?;
+    let competition = state.exam.close_competition(id).await?;
     Ok(Json(competition_view(&competition, state.clock.now())))
 }

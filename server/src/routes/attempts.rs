@@ -6,11 +6,11 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::AppPath;
-use crate::app::AppState;
-use crate::auth::CurrentParticipant;
-use crate::error::{AppError, AppJson};
-use crate::exam::{self, AttemptView, SubmitResult, TabSwitchOutcome};
+use super::error::{AppError, AppJson};
+use super::extract::AppPath;
+use super::extract::CurrentParticipant;
+use crate::exam::{AttemptView, SubmitResult, TabSwitchOutcome};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,7 +25,7 @@ async fn show(
     CurrentParticipant(participant_id): CurrentParticipant,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<AttemptView>, AppError> {
-    Ok(Json(exam::attempt_view(&state, id, participant_id).await?))
+    Ok(Json(state.exam.attempt_view(id, participant_id).await?))
 }
 
 #[derive(Deserialize)]
@@ -40,7 +40,11 @@ async fn answer(
     AppPath((id, no)): AppPath<(i64, i64)>,
     AppJson(body): AppJson<Answer>,
 ) -> Result<StatusCode, AppError> {
-    exam::save_answer(&state, id, participant_id, no, &body.choice).await?;
+    state
+        .exam
+        .save_answer(id, participant_id, no, &body.choice)
+        .await
+        .map_err(|e| AppError::from(e).unsaved("答案未保存"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -49,9 +53,11 @@ async fn submit(
     CurrentParticipant(participant_id): CurrentParticipant,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<SubmitResult>, AppError> {
-    let result = exam::submit(&state, id, participant_id)
+    let result = state
+        .exam
+        .submit(id, participant_id)
         .await
-        .map_err(|e| e.unsaved("答卷未提交"))?;
+        .map_err(|e| AppError::from(e).unsaved("答卷未提交"))?;
     Ok(Json(result))
 }
 
@@ -62,6 +68,6 @@ async fn tab_switch(
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<TabSwitchOutcome>, AppError> {
     Ok(Json(
-        exam::record_tab_switch(&state, id, participant_id).await?,
+        state.exam.record_tab_switch(id, participant_id).await?,
     ))
 }

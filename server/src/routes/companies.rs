@@ -10,12 +10,13 @@ use question_bank::RowError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::AppQuery;
 use super::admin::uploaded_file;
-use crate::app::{AppState, CSV_BODY_LIMIT};
-use crate::auth::CurrentOrganizer;
-use crate::error::AppError;
+use super::error::AppError;
+use super::extract::AppQuery;
+use super::extract::CurrentOrganizer;
 use crate::roster::{RosterCompany, parse_roster};
+use crate::routes::CSV_BODY_LIMIT;
+use crate::state::AppState;
 use crate::store::companies::RosterCounts;
 
 pub fn router() -> Router<AppState> {

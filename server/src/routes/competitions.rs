@@ -8,14 +8,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{AppPath, AppQuery};
-use crate::app::AppState;
-use crate::auth::CurrentParticipant;
+use super::error::AppError;
+use super::extract::CurrentParticipant;
+use super::extract::{AppPath, AppQuery};
 use crate::clock::rfc3339;
-use crate::error::AppError;
-use crate::exam::{self, AttemptView};
+use crate::exam::AttemptView;
 use crate::leaderboard::{DEFAULT_TOP, MAX_TOP};
 use crate::rules::{CompanyScoreRule, WindowState, window_state};
+use crate::state::AppState;
 use crate::store::competitions::Competition;
 
 pub fn router() -> Router<AppState> {
@@ -78,7 +78,7 @@ async fn show(
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<CompetitionView>, AppError> {
-    let competition = exam::competition(&state, id).await?;
+    let competition = state.exam.competition(id).await?;
     Ok(Json(competition_view(&competition, state.clock.now())))
 }
 
@@ -124,7 +124,7 @@ async fn start(
     CurrentParticipant(participant_id): CurrentParticipant,
     AppPath(id): AppPath<i64>,
 ) -> Result<(StatusCode, Json<AttemptView>), AppError> {
-    let started = exam::start_attempt(&state, id, participant_id).await?;
+    let started = state.exam.start_attempt(id, participant_id).await?;
     let status = if started.created {
         StatusCode::CREATED
     } else {
@@ -132,7 +132,12 @@ async fn start(
     };
     let view = match started.view {
         Some(view) => view,
-        None => exam::attempt_view(&state, started.attempt.id, participant_id).await?,
+        None => {
+            state
+                .exam
+                .attempt_view(started.attempt.id, participant_id)
+                .await?
+        }
     };
     Ok((status, Json(view)))
 }

@@ -9,12 +9,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::AppPath;
-use crate::app::AppState;
-use crate::auth::CurrentOrganizer;
-use crate::error::AppError;
-use crate::exam;
+use super::error::AppError;
+use super::extract::AppPath;
+use super::extract::CurrentOrganizer;
 use crate::export::{self, ExportFormat};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/admin/competitions/{id}/export/{file}", get(download))
@@ -30,7 +29,7 @@ async fn download(
             "没有名为 \"{file}\" 的导出;可选 companies、subdistricts、participants、questions,后缀 .csv 或 .xlsx"
         ))
     })?;
-    let competition = exam::competition(&state, id).await?;
+    let competition = state.exam.competition(id).await?;
     let prepared = export::prepare(&state.store, &competition, kind).await?;
     let name = export::download_name(&competition, kind, format);
     let disposition = content_disposition(

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use crate::app::AppState;
-use crate::error::AppError;
+use super::error::AppError;
+use crate::state::AppState;
 use crate::store::health::{HealthReport, StorageFault};
 
 pub fn router() -> Router<AppState> {

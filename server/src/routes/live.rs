@@ -13,10 +13,10 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::competitions::parse_top;
-use super::{AppPath, AppQuery};
-use crate::app::AppState;
+use super::error::AppError;
+use super::extract::{AppPath, AppQuery};
 use crate::board::{Board, Frame};
-use crate::error::AppError;
+use crate::state::AppState;
 
 /// Read buffer per connection: viewers send nothing but pings and close frames.
 const READ_BUFFER: usize = 4 * 1024;
@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ws/competitions/{id}/leaderboard", get(leaderboard_socket))
         .route("/api/competitions/{id}/join-qr.svg", get(join_qr))
-        .route("/screen/{id}", get(crate::web::screen_page))
+        .route("/screen/{id}", get(super::pages::screen_page))
 }
 
 #[derive(Deserialize)]
@@ -127,7 +127,7 @@ async fn join_qr(
     AppPath(id): AppPath<i64>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    crate::exam::competition(&state, id).await?;
+    state.exam.competition(id).await?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -1,41 +1,51 @@
 //! HTTP routes, one module per area; each exposes `router()` and stays thin: extract, call
-//! `exam`, `leaderboard` or the store, map the result. `app::router` merges them.
+//! `exam`, `leaderboard` or the store, map the result. `router` merges them with the pages,
+//! the body limit, the storage guard and the request trace.
 
 pub mod accounts;
 pub mod admin;
 pub mod attempts;
 pub mod companies;
 pub mod competitions;
+pub mod error;
 pub mod exports;
+pub mod extract;
 pub mod health;
 pub mod live;
 pub mod monitor;
+pub mod pages;
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::trace::TraceLayer;
 
-use crate::error::AppError;
+use crate::state::AppState;
 
-/// `Path<T>` whose rejection (e.g. `/api/attempts/abc`) is a JSON 404 like any other.
-#[derive(axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(AppError))]
-pub struct AppPath<T>(pub T);
+/// Largest JSON body accepted anywhere.
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+/// Largest question or roster CSV accepted over HTTP.
+pub const CSV_BODY_LIMIT: usize = 20 * 1024 * 1024;
 
-impl From<PathRejection> for AppError {
-    fn from(_: PathRejection) -> AppError {
-        AppError::NotFound("地址不存在".into())
-    }
-}
-
-/// `Query<T>` whose rejection is a JSON 422 naming the problem.
-#[derive(axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
-pub struct AppQuery<T>(pub T);
-
-impl From<QueryRejection> for AppError {
-    fn from(rejection: QueryRejection) -> AppError {
-        AppError::Invalid {
-            message: format!("查询参数有误:{}", rejection.body_text()),
-            fields: Default::default(),
-        }
-    }
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .merge(accounts::router())
+        .merge(competitions::router())
+        .merge(attempts::router())
+        .merge(admin::router())
+        .merge(companies::router())
+        .merge(exports::router())
+        .merge(monitor::router())
+        .merge(live::router())
+        .merge(pages::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            health::refuse_api_while_storage_unreliable,
+        ))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        // No ERROR line per 5xx: a 500 is logged with its cause by `AppError`, and a 503 of
+        // the storage once per fault by the store's health.
+        .layer(TraceLayer::new_for_http().on_failure(()))
+        .with_state(state)
 }

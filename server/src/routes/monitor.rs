@@ -6,11 +6,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::AppPath;
-use crate::app::AppState;
-use crate::auth::CurrentOrganizer;
-use crate::error::AppError;
-use crate::exam;
+use super::error::AppError;
+use super::extract::AppPath;
+use super::extract::CurrentOrganizer;
+use crate::state::AppState;
 
 /// Most alerts listed: the monitor is a screen, not an export (the participants export has
 /// every count).
@@ -26,7 +25,7 @@ async fn monitor(
     CurrentOrganizer(_): CurrentOrganizer,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let competition = exam::competition(&state, id).await?;
+    let competition = state.exam.competition(id).await?;
     let board = super::live::board_of(&state, id).await?;
     let scores = board.best_scores();
     let (started, submitted) = state.store.attempt_counts(id).await?;

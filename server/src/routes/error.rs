@@ -10,6 +10,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::accounts::AccountError;
+use crate::auth::AuthError;
+use crate::exam::ExamError;
 use crate::store::StoreError;
 use crate::store::health::StorageFault;
 
@@ -142,6 +145,52 @@ impl IntoResponse for AppError {
             body["error"]["fields"] = json!(fields);
         }
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<ExamError> for AppError {
+    fn from(error: ExamError) -> AppError {
+        match error {
+            ExamError::Store(e) => e.into(),
+            ExamError::CompetitionNotFound
+            | ExamError::AttemptNotFound
+            | ExamError::QuestionNotFound(_) => AppError::NotFound(error.to_string()),
+            ExamError::NotOpen { .. } => AppError::conflict("not_open", error.to_string()),
+            ExamError::Closed => AppError::conflict("closed", error.to_string()),
+            ExamError::NoAttemptsLeft { .. } => {
+                AppError::conflict("no_attempts_left", error.to_string())
+            }
+            ExamError::BankChanged => AppError::conflict("bank_changed", error.to_string()),
+            ExamError::DeadlinePassed(_) => {
+                AppError::conflict("deadline_passed", error.to_string())
+            }
+            ExamError::Submitted(_) => AppError::conflict("submitted", error.to_string()),
+            ExamError::InvalidChoice(_) => AppError::invalid_field("choice", error.to_string()),
+            ExamError::Internal(_) => AppError::Internal(error.to_string()),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> AppError {
+        match error {
+            AccountError::Invalid(fields) => AppError::invalid_fields(fields),
+            AccountError::PhoneTaken => AppError::conflict("phone_taken", error.to_string()),
+            AccountError::WrongPhoneOrPassword
+            | AccountError::WrongUsernameOrPassword
+            | AccountError::UnknownParticipant => AppError::Unauthorized(error.to_string()),
+            AccountError::Auth(e) => e.into(),
+            AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<AuthError> for AppError {
+    fn from(error: AuthError) -> AppError {
+        match error {
+            AuthError::Locked { .. } => AppError::TooManyRequests(error.to_string()),
+            AuthError::Hashing(_) => AppError::Internal(error.to_string()),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use include_dir::{Dir, include_dir};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 static WEB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../web");
 

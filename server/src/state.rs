@@ -1,0 +1,26 @@
+//! `AppState`: what every handler can reach — the store, the token keys, the clock, the
+//! live boards, and the services: accounts and the exam. It imports no
+//! route: the routes import it.
+
+use std::sync::Arc;
+
+use crate::accounts::Accounts;
+use crate::auth::JwtKeys;
+use crate::board::Boards;
+use crate::clock::Clock;
+use crate::exam::Exam;
+use crate::store::Store;
+
+/// What every handler can reach. Cheap to clone: everything is shared.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub keys: Arc<JwtKeys>,
+    pub clock: Clock,
+    /// Registration and login.
+    pub accounts: Accounts,
+    /// The live leaderboards, one per competition watched or changed.
+    pub boards: Arc<Boards>,
+    /// The exam in motion: starts, autosaves, submits, grading, close.
+    pub exam: Exam,
+}
