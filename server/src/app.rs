@@ -12,6 +12,7 @@ use crate::accounts::Accounts;
 use crate::auth::{JwtKeys, PasswordHasher};
 use crate::board::Boards;
 use crate::clock::Clock;
+use crate::competitions::Competitions;
 use crate::exam::Exam;
 use crate::settings::{Settings, Storage};
 use crate::state::AppState;
@@ -72,6 +73,7 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
             keys.clone(),
             boards.clone(),
         ),
+        competitions: Competitions::new(store.clone(), clock.clone()),
         boards,
         store,
         keys,

@@ -3,7 +3,7 @@
 //! websocket viewers as frames.
 //!
 //! - A frame is ranked once and serialized once per `top` value; every viewer asking for that
-//!   `top` gets the same bytes (`Utf8Bytes` clones share one buffer).
+//!   `top` gets the same bytes (`FrameJson` clones share one buffer).
 //! - Frames go out through a `watch` channel: latest-value semantics, so a slow viewer simply
 //!   gets the newest frame when it next can, never a backlog. A publisher task per board sends
 //!   at most `FRAMES_PER_SECOND` frames a second, however many submissions arrive.
@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use question_bank::Points;
 use serde_json::json;
 use tokio::sync::{Notify, watch};
@@ -44,17 +44,33 @@ pub struct Frame {
     submitted: i64,
     /// `top` → the frame's JSON for that many rows. A std Mutex: held for a map lookup or
     /// one serialization, never across an await.
-    encoded: Mutex<HashMap<usize, Utf8Bytes>>,
+    encoded: Mutex<HashMap<usize, FrameJson>>,
+}
+
+/// A frame's JSON text: one buffer, shared by every clone (so every viewer of a `top` gets
+/// the same bytes without a copy).
+#[derive(Clone, Debug)]
+pub struct FrameJson(Bytes);
+
+impl FrameJson {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("a frame is serialized from a String")
+    }
+
+    /// The shared bytes (UTF-8 JSON).
+    pub fn bytes(&self) -> Bytes {
+        self.0.clone()
+    }
 }
 
 impl Frame {
     /// `{type, seq, individuals, companies, stats}` with `top` rows of each, serialized once
     /// per `top` and shared by every viewer asking for it.
-    pub fn json(&self, top: usize) -> Utf8Bytes {
+    pub fn json(&self, top: usize) -> FrameJson {
         let mut encoded = self.encoded.lock().expect("the lock is never poisoned");
         encoded
             .entry(top)
-            .or_insert_with(|| Utf8Bytes::from(self.to_json(top).to_string()))
+            .or_insert_with(|| FrameJson(Bytes::from(self.to_json(top).to_string())))
             .clone()
     }
 

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::bank_commands;
 use crate::clock::Clock;
+use crate::commands::{self, Exit};
 use crate::export::{ExportFormat, ExportKind};
 use crate::settings::{Secret, Settings, Storage};
 use crate::settings::{SqliteSynchronous, StoreOptions};
@@ -203,27 +203,6 @@ pub enum BankCommand {
     },
 }
 
-/// What a command reports to the shell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Exit 0.
-    Success,
-    /// Exit 1: the input was read but is invalid (bad rows, bad blueprint, shortfall, taken name).
-    Invalid,
-    /// Exit 2: the input could not be read, or the store could not be opened.
-    Unreadable,
-}
-
-impl From<Outcome> for ExitCode {
-    fn from(outcome: Outcome) -> ExitCode {
-        ExitCode::from(match outcome {
-            Outcome::Success => 0,
-            Outcome::Invalid => 1,
-            Outcome::Unreadable => 2,
-        })
-    }
-}
-
 /// Parses `args` and runs the command, printing to stdout and stderr.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
@@ -249,7 +228,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Runs a parsed command against the given output streams.
-pub fn execute(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+pub fn execute(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     match command {
         Command::Serve {
             bind,
@@ -261,32 +240,30 @@ pub fn execute(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Ou
             username,
             password,
             storage,
-        }) => runtime().block_on(bank_commands::add_organizer(
+        }) => runtime().block_on(commands::add_organizer(
             &storage.resolve().0,
             &username,
             password,
             out,
             err,
         )),
-        Command::Bank(BankCommand::Check { file, json }) => {
-            bank_commands::check(&file, json, out, err)
-        }
+        Command::Bank(BankCommand::Check { file, json }) => commands::check(&file, json, out, err),
         Command::Bank(BankCommand::Import { file, storage }) => {
-            runtime().block_on(bank_commands::import(&file, &storage.resolve().0, out, err))
+            runtime().block_on(commands::import(&file, &storage.resolve().0, out, err))
         }
         Command::Bank(BankCommand::Assemble {
             file,
             blueprint,
             seed,
             json,
-        }) => bank_commands::assemble(&file, &blueprint, seed, json, out, err),
+        }) => commands::assemble(&file, &blueprint, seed, json, out, err),
         Command::Export {
             competition,
             by,
             format,
             output,
             storage,
-        } => runtime().block_on(bank_commands::export(
+        } => runtime().block_on(commands::export(
             competition,
             by.into(),
             format.into(),
@@ -304,7 +281,7 @@ fn serve(
     demo: bool,
     sqlite_synchronous: SqliteSynchronous,
     err: &mut dyn Write,
-) -> Outcome {
+) -> Exit {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -322,7 +299,7 @@ fn serve(
                         err,
                         "✘ ECOQUIZ_BIND 不是有效的地址:{text}(例如 0.0.0.0:8080)"
                     );
-                    return Outcome::Invalid;
+                    return Exit::Invalid;
                 }
             },
             None => SocketAddr::from(([0, 0, 0, 0], 8080)),
@@ -364,10 +341,10 @@ fn serve(
             .map_err(|e| e.to_string())
     });
     match result {
-        Ok(()) => Outcome::Success,
+        Ok(()) => Exit::Success,
         Err(message) => {
             let _ = writeln!(err, "✘ {message}");
-            Outcome::Unreadable
+            Exit::Unreadable
         }
     }
 }

@@ -33,10 +33,11 @@ pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod autosave;
-pub mod bank_commands;
 pub mod board;
 pub mod cli;
 pub mod clock;
+pub mod commands;
+pub mod competitions;
 pub mod demo;
 
 pub mod exam;
@@ -49,4 +50,4 @@ pub mod rules;
 pub mod settings;
 pub mod state;
 pub mod store;
-pub mod table;
+pub mod text_table;

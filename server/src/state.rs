@@ -8,6 +8,7 @@ use crate::accounts::Accounts;
 use crate::auth::JwtKeys;
 use crate::board::Boards;
 use crate::clock::Clock;
+use crate::competitions::Competitions;
 use crate::exam::Exam;
 use crate::store::Store;
 
@@ -19,6 +20,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Registration and login.
     pub accounts: Accounts,
+    /// Creating, checking and listing competitions.
+    pub competitions: Competitions,
     /// The live leaderboards, one per competition watched or changed.
     pub boards: Arc<Boards>,
     /// The exam in motion: starts, autosaves, submits, grading, close.

@@ -11,16 +11,7 @@ use question_bank::{Choice, Kind, Points, Question};
 use crate::rules::{self, CompanyScoreRule, IndividualResult};
 use crate::store::bank::QuestionRef;
 use crate::store::companies::Company;
-
-/// One graded attempt with what the exports show beside the score.
-#[derive(Clone, Debug)]
-pub struct GradedResult {
-    pub attempt_id: i64,
-    pub individual: IndividualResult,
-    pub phone: String,
-    pub subdistrict: String,
-    pub tab_switches: i64,
-}
+pub use crate::store::exports::GradedResult;
 
 /// Ranks given on the fly to results that arrive in ranking order (the store reads them so):
 /// a result's rank is its position, or the previous result's rank when the two are equal

@@ -9,20 +9,17 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use question_bank::{Blueprint, Difficulty, Kind, Points, RowError};
+use question_bank::{Difficulty, Kind, RowError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::competitions::{CompetitionView, competition_view};
 use super::error::{AppError, AppJson};
 use super::extract::CurrentOrganizer;
 use super::extract::{AppPath, AppQuery};
-use crate::clock::parse_rfc3339;
+use crate::competitions::{BlueprintCheck, CompetitionInput, CompetitionView};
 use crate::routes::CSV_BODY_LIMIT;
-use crate::rules::{CompanyScoreInput, CompanyScoreRule};
 use crate::state::AppState;
 use crate::store::bank::QuestionFilter;
-use crate::store::competitions::NewCompetition;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -290,22 +287,7 @@ async fn list_competitions(
     State(state): State<AppState>,
     CurrentOrganizer(_): CurrentOrganizer,
 ) -> Result<Json<Vec<CompetitionView>>, AppError> {
-    super::competitions::list(State(state)).await
-}
-
-#[derive(Deserialize)]
-struct CompetitionInput {
-    title: String,
-    opens_at: String,
-    closes_at: String,
-    duration_minutes: i64,
-    blueprint: Value,
-    max_attempts: Option<i64>,
-    pass_score: Option<f64>,
-    company_score: Option<CompanyScoreInput>,
-    /// Tab switches allowed before the attempt is submitted automatically; absent or null:
-    /// no limit.
-    max_tab_switches: Option<i64>,
+    Ok(Json(state.competitions.list().await?))
 }
 
 /// 201 with the competition, or 422 naming every invalid field and every shortfall of the
@@ -315,147 +297,25 @@ async fn create_competition(
     CurrentOrganizer(_): CurrentOrganizer,
     AppJson(input): AppJson<CompetitionInput>,
 ) -> Result<(StatusCode, Json<CompetitionView>), AppError> {
-    let mut problems: BTreeMap<String, String> = BTreeMap::new();
-    let title = input.title.trim();
-    if title.is_empty() || title.chars().count() > 100 {
-        problems.insert("title".into(), "请填写竞赛名称(不超过 100 个字)".into());
-    }
-    let opens_at = parse_rfc3339(&input.opens_at);
-    let closes_at = parse_rfc3339(&input.closes_at);
-    for (field, value) in [("opens_at", opens_at), ("closes_at", closes_at)] {
-        if value.is_none() {
-            problems.insert(
-                field.into(),
-                "时间格式应为 RFC 3339,例如 2026-06-05T09:00:00+08:00".into(),
-            );
-        }
-    }
-    if let (Some(opens), Some(closes)) = (opens_at, closes_at)
-        && closes <= opens
-    {
-        problems.insert("closes_at".into(), "结束时间必须晚于开始时间".into());
-    }
-    if !(1..=600).contains(&input.duration_minutes) {
-        problems.insert(
-            "duration_minutes".into(),
-            "答题时长必须是 1 到 600 分钟".into(),
-        );
-    }
-    let max_attempts = input.max_attempts.unwrap_or(1);
-    if !(1..=100).contains(&max_attempts) {
-        problems.insert("max_attempts".into(), "每人作答次数必须是 1 到 100".into());
-    }
-    let company_score = match &input.company_score {
-        None => CompanyScoreRule::default(),
-        Some(rule) => CompanyScoreRule::parse(rule).unwrap_or_else(|(field, message)| {
-            problems.insert(field.into(), message);
-            CompanyScoreRule::default()
-        }),
-    };
-    if input
-        .max_tab_switches
-        .is_some_and(|max| !(0..=100).contains(&max))
-    {
-        problems.insert(
-            "max_tab_switches".into(),
-            "允许切屏次数必须是 0 到 100 之间的整数;不限制请留空".into(),
-        );
-    }
-    let blueprint = checked_blueprint(&state, &input.blueprint, &mut problems).await?;
-    let mut pass_score = Points::ZERO;
-    if let Some(blueprint) = &blueprint {
-        let max = blueprint.max_score();
-        pass_score = match input.pass_score {
-            None => Points::from_hundredths(max.hundredths() * 60 / 100),
-            Some(score) => match Points::from_decimal(score).filter(|p| *p <= max) {
-                Some(points) => points,
-                None if score == 0.0 => Points::ZERO,
-                None => {
-                    problems.insert(
-                        "pass_score".into(),
-                        format!("及格分必须在 0 到满分 {max} 之间"),
-                    );
-                    Points::ZERO
-                }
-            },
-        };
-    }
-    let (Some(blueprint), Some(opens_at), Some(closes_at), true) =
-        (blueprint, opens_at, closes_at, problems.is_empty())
-    else {
-        return Err(AppError::invalid_fields(problems));
-    };
-    let new = NewCompetition {
-        title,
-        opens_at,
-        closes_at,
-        duration_minutes: input.duration_minutes,
-        blueprint: &blueprint,
-        max_attempts,
-        pass_score,
-        company_score,
-        max_tab_switches: input.max_tab_switches,
-    };
-    let competition = state
-        .store
-        .create_competition(&new, state.clock.now())
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(competition_view(&competition, state.clock.now())),
-    ))
-}
-
-/// The blueprint if it is well-formed, with every problem of its form and every shortfall of
-/// the current bank against it added to `problems` (as `blueprint.<field>`).
-async fn checked_blueprint(
-    state: &AppState,
-    json: &Value,
-    problems: &mut BTreeMap<String, String>,
-) -> Result<Option<Blueprint>, AppError> {
-    let blueprint = match Blueprint::from_json(&json.to_string()) {
-        Ok(blueprint) => blueprint,
-        Err(question_bank::Error::InvalidBlueprint(found)) => {
-            for p in found {
-                problems.insert(format!("blueprint.{}", p.field), p.message);
-            }
-            return Ok(None);
-        }
-        Err(e) => return Err(AppError::Internal(e.to_string())),
-    };
-    let snapshot = state.store.load_bank().await?;
-    if let Err(question_bank::Error::Infeasible(shortfalls)) = snapshot.bank.check(&blueprint) {
-        for p in shortfalls {
-            problems.insert(format!("blueprint.{}", p.field), p.message);
-        }
-    }
-    Ok(Some(blueprint))
+    let created = state.competitions.create(&input).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 #[derive(Deserialize)]
-struct BlueprintCheck {
+struct BlueprintRequest {
     blueprint: Value,
 }
 
-/// The console's live feasibility check: the same check creation makes, nothing created.
-/// Always 200 for a JSON body, so the editor can show problems while the organizer types.
+/// The console's live feasibility check. Always 200 for a JSON body, so the editor can show
+/// problems while the organizer types.
 async fn check_blueprint(
     State(state): State<AppState>,
     CurrentOrganizer(_): CurrentOrganizer,
-    AppJson(input): AppJson<BlueprintCheck>,
-) -> Result<Json<Value>, AppError> {
-    let mut problems = BTreeMap::new();
-    let blueprint = checked_blueprint(&state, &input.blueprint, &mut problems).await?;
-    let problems: Vec<Value> = problems
-        .into_iter()
-        .map(|(field, message)| json!({ "field": field, "message": message }))
-        .collect();
-    Ok(Json(json!({
-        "feasible": blueprint.is_some() && problems.is_empty(),
-        "question_count": blueprint.as_ref().map(Blueprint::question_count),
-        "max_score": blueprint.as_ref().map(Blueprint::max_score),
-        "problems": problems,
-    })))
+    AppJson(input): AppJson<BlueprintRequest>,
+) -> Result<Json<BlueprintCheck>, AppError> {
+    Ok(Json(
+        state.competitions.check_blueprint(&input.blueprint).await?,
+    ))
 }
 
 /// Ends the window now; attempts in progress are graded before the reply.
@@ -465,5 +325,5 @@ async fn close_competition(
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<CompetitionView>, AppError> {
     let competition = state.exam.close_competition(id).await?;
-    Ok(Json(competition_view(&competition, state.clock.now())))
+    Ok(Json(state.competitions.view(&competition)))
 }

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::accounts::AccountError;
 use crate::auth::AuthError;
+use crate::competitions::CompetitionError;
 use crate::exam::ExamError;
 use crate::store::StoreError;
 use crate::store::health::StorageFault;
@@ -181,6 +182,16 @@ impl From<AccountError> for AppError {
             | AccountError::UnknownParticipant => AppError::Unauthorized(error.to_string()),
             AccountError::Auth(e) => e.into(),
             AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CompetitionError> for AppError {
+    fn from(error: CompetitionError) -> AppError {
+        match error {
+            CompetitionError::Invalid(fields) => AppError::invalid_fields(fields),
+            CompetitionError::Store(e) => e.into(),
+            CompetitionError::Internal(message) => AppError::Internal(message),
         }
     }
 }

@@ -6,16 +6,16 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::competitions::parse_top;
 use super::error::AppError;
 use super::extract::{AppPath, AppQuery};
-use crate::board::{Board, Frame};
+use crate::board::{Board, Frame, FrameJson};
+use crate::leaderboard::{DEFAULT_TOP, MAX_TOP};
 use crate::state::AppState;
 
 /// Read buffer per connection: viewers send nothing but pings and close frames.
@@ -32,6 +32,7 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/competitions/{id}/leaderboard", get(board))
         .route("/ws/competitions/{id}/leaderboard", get(leaderboard_socket))
         .route("/api/competitions/{id}/join-qr.svg", get(join_qr))
         .route("/screen/{id}", get(super::pages::screen_page))
@@ -43,7 +44,10 @@ struct BoardQuery {
 }
 
 /// The competition's board, or 404 (before any upgrade).
-pub async fn board_of(state: &AppState, competition_id: i64) -> Result<Arc<Board>, AppError> {
+pub(super) async fn board_of(
+    state: &AppState,
+    competition_id: i64,
+) -> Result<Arc<Board>, AppError> {
     state
         .boards
         .board(competition_id)
@@ -78,7 +82,7 @@ async fn watch_board(mut socket: WebSocket, board: Arc<Board>, top: usize) {
     let mut frames = board.subscribe();
     let first: Arc<Frame> = board.frame();
     let mut sent_seq = first.seq;
-    if !send(&mut socket, Message::Text(first.json(top))).await {
+    if !send(&mut socket, text_frame(first.json(top))).await {
         return;
     }
     frames.borrow_and_update();
@@ -93,7 +97,7 @@ async fn watch_board(mut socket: WebSocket, board: Arc<Board>, top: usize) {
                 let frame = frames.borrow_and_update().clone();
                 if frame.seq > sent_seq {
                     sent_seq = frame.seq;
-                    if !send(&mut socket, Message::Text(frame.json(top))).await {
+                    if !send(&mut socket, text_frame(frame.json(top))).await {
                         break;
                     }
                 }
@@ -165,4 +169,41 @@ async fn join_qr(
 /// Where contestants go to take part: the contestant pages with this competition selected.
 pub fn join_url(scheme: &str, host: &str, competition_id: i64) -> String {
     format!("{scheme}://{host}/?competition={competition_id}")
+}
+
+/// The websocket message of a frame's JSON: its shared buffer, checked as UTF-8 (a scan, no
+/// copy).
+fn text_frame(json: FrameJson) -> Message {
+    Message::Text(Utf8Bytes::try_from(json.bytes()).expect("a frame is UTF-8 JSON"))
+}
+
+/// `top`: absent → 20; 1 to 100; larger values are clamped to 100; 0, negative or
+/// non-numbers are refused with 422.
+fn parse_top(top: Option<&str>) -> Result<usize, AppError> {
+    match top {
+        None => Ok(DEFAULT_TOP),
+        Some(text) => match text.trim().parse::<i64>() {
+            Ok(n) if n >= 1 => Ok((n as usize).min(MAX_TOP)),
+            _ => Err(AppError::invalid_field(
+                "top",
+                format!("top 必须是 1 到 {MAX_TOP} 之间的整数,实际为 \"{text}\""),
+            )),
+        },
+    }
+}
+
+/// The live board's current frame: the same JSON a websocket viewer gets for this `top`.
+async fn board(
+    State(state): State<AppState>,
+    AppPath(id): AppPath<i64>,
+    AppQuery(query): AppQuery<BoardQuery>,
+) -> Result<Response, AppError> {
+    let top = parse_top(query.top.as_deref())?;
+    let board = board_of(&state, id).await?;
+    let json = board.frame().json(top);
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        json.as_str().to_owned(),
+    )
+        .into_response())
 }

@@ -14,8 +14,17 @@ use question_bank::{Choice, Points};
 use super::attempts::{SUBMITTED, order_from_text};
 use super::bank::QuestionRef;
 use super::{Store, StoreError};
-use crate::export::figures::GradedResult;
 use crate::rules::IndividualResult;
+
+/// One graded attempt with what the exports show beside the score.
+#[derive(Clone, Debug)]
+pub struct GradedResult {
+    pub attempt_id: i64,
+    pub individual: IndividualResult,
+    pub phone: String,
+    pub subdistrict: String,
+    pub tab_switches: i64,
+}
 
 /// Each participant's best graded attempt of competition `$1` (status `$2`), in ranking order.
 /// The best attempt and the order are `rules::compare_results`' (score desc, time used asc,

@@ -11,15 +11,15 @@ pub enum Align {
 
 /// A table: a header row and data rows, rendered with two spaces between columns.
 #[derive(Debug)]
-pub struct Table {
+pub struct TextTable {
     header: Vec<String>,
     align: Vec<Align>,
     rows: Vec<Vec<String>>,
 }
 
-impl Table {
-    pub fn new(header: &[(&str, Align)]) -> Table {
-        Table {
+impl TextTable {
+    pub fn new(header: &[(&str, Align)]) -> TextTable {
+        TextTable {
             header: header.iter().map(|(h, _)| (*h).to_owned()).collect(),
             align: header.iter().map(|&(_, a)| a).collect(),
             rows: Vec::new(),
@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn chinese_cells_are_padded_by_display_width() {
-        let mut table = Table::new(&[("法规", Align::Left), ("题数", Align::Right)]);
+        let mut table = TextTable::new(&[("法规", Align::Left), ("题数", Align::Right)]);
         table.row(vec!["环境保护法".into(), "12".into()]);
         table.row(vec!["ab".into(), "3".into()]);
         let expected = ["法规        题数", "环境保护法    12", "ab             3"];

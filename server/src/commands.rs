@@ -1,5 +1,5 @@
-//! The work of the commands other than `serve`: `bank check/import/assemble`, `organizer add`
-//! and `export`: read the files, call the domain or the store, print a report a clerk can act
+//! The work of the commands other than `serve` — `bank check/import/assemble`, `organizer
+//! add` and `export` — and `Exit`, what each reports to the shell: read the files, call the domain or the store, print a report a clerk can act
 //! on (or JSON for scripts), and choose the exit code.
 
 use std::collections::BTreeMap;
@@ -12,10 +12,31 @@ use question_bank::{
 };
 use serde::Serialize;
 
-use crate::cli::Outcome;
 use crate::settings::Storage;
 use crate::store::Store;
-use crate::table::{Align, Table};
+use crate::text_table::{Align, TextTable};
+use std::process::ExitCode;
+
+/// What a command reports to the shell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Exit 0.
+    Success,
+    /// Exit 1: the input was read but is invalid (bad rows, bad blueprint, shortfall, taken name).
+    Invalid,
+    /// Exit 2: the input could not be read, or the store could not be opened.
+    Unreadable,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(outcome: Exit) -> ExitCode {
+        ExitCode::from(match outcome {
+            Exit::Success => 0,
+            Exit::Invalid => 1,
+            Exit::Unreadable => 2,
+        })
+    }
+}
 
 /// Most errors listed in the human report; the JSON report always lists all of them.
 const ERRORS_SHOWN: usize = 500;
@@ -44,7 +65,7 @@ struct CheckJson<'r> {
 }
 
 /// `ecoquiz bank check FILE [--json]`.
-pub fn check(path: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+pub fn check(path: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let report = match read_report(path) {
         Ok(report) => report,
         Err(message) => return unreadable(&message, json, out, err),
@@ -79,13 +100,13 @@ pub fn check(path: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) 
         let _ = writeln!(err, "无法输出报告:{e}");
     }
     if report.is_valid() {
-        Outcome::Success
+        Exit::Success
     } else {
-        Outcome::Invalid
+        Exit::Invalid
     }
 }
 
-fn unreadable(message: &str, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+fn unreadable(message: &str, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     if json {
         let _ = writeln!(
             out,
@@ -94,7 +115,7 @@ fn unreadable(message: &str, json: bool, out: &mut dyn Write, err: &mut dyn Writ
         );
     }
     let _ = writeln!(err, "✘ {message}");
-    Outcome::Unreadable
+    Exit::Unreadable
 }
 
 /// The summary per regulation and kind, the duplicates, then the error table.
@@ -111,7 +132,7 @@ fn human_check_report(path: &Path, report: &ImportReport) -> String {
         per_regulation.entry(q.regulation()).or_default()[kind_column(q.kind())] += 1;
     }
     if !per_regulation.is_empty() {
-        let mut table = Table::new(&[
+        let mut table = TextTable::new(&[
             ("法规", Align::Left),
             ("单选", Align::Right),
             ("多选", Align::Right),
@@ -153,7 +174,7 @@ fn human_check_report(path: &Path, report: &ImportReport) -> String {
             report.questions.len()
         ));
     } else {
-        let mut table = Table::new(&[
+        let mut table = TextTable::new(&[
             ("行", Align::Right),
             ("列", Align::Left),
             ("问题", Align::Left),
@@ -224,7 +245,7 @@ pub fn assemble(
     json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Outcome {
+) -> Exit {
     let report = match read_report(path) {
         Ok(report) => report,
         Err(message) => return unreadable(&message, json, out, err),
@@ -236,7 +257,7 @@ pub fn assemble(
             report.errors.len(),
             path.display()
         );
-        return Outcome::Invalid;
+        return Exit::Invalid;
     }
     let blueprint_text = match std::fs::read_to_string(blueprint_path) {
         Ok(text) => text,
@@ -273,11 +294,11 @@ pub fn assemble(
     if let Err(e) = written {
         let _ = writeln!(err, "无法输出试卷:{e}");
     }
-    Outcome::Success
+    Exit::Success
 }
 
 /// An invalid blueprint or a shortfall: one line per problem, naming the field.
-fn refused(error: &Error, err: &mut dyn Write) -> Outcome {
+fn refused(error: &Error, err: &mut dyn Write) -> Exit {
     match error {
         Error::InvalidBlueprint(problems) | Error::Infeasible(problems) => {
             let heading = match error {
@@ -293,7 +314,7 @@ fn refused(error: &Error, err: &mut dyn Write) -> Outcome {
             let _ = writeln!(err, "✘ {other}");
         }
     }
-    Outcome::Invalid
+    Exit::Invalid
 }
 
 fn paper_json<'p>(bank: &'p Bank, paper: &Paper, ids: &[String]) -> PaperJson<'p> {
@@ -377,17 +398,17 @@ pub async fn import(
     storage: &Storage,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Outcome {
+) -> Exit {
     let report = match read_report(path) {
         Ok(report) => report,
         Err(message) => return unreadable(&message, false, out, err),
     };
     if !report.is_valid() {
         let _ = write!(out, "{}", human_check_report(path, &report));
-        return Outcome::Invalid;
+        return Exit::Invalid;
     }
     let Some(store) = open_store(storage, err).await else {
-        return Outcome::Unreadable;
+        return Exit::Unreadable;
     };
     let questions: Vec<_> = report.questions.into_iter().map(|q| q.question).collect();
     let now = crate::clock::Clock::System.now();
@@ -401,11 +422,11 @@ pub async fn import(
                 counts.unchanged,
                 counts.duplicates + report.duplicates.len() as u64
             );
-            Outcome::Success
+            Exit::Success
         }
         Err(e) => {
             let _ = writeln!(err, "✘ 导入失败,题库未改变:{e}");
-            Outcome::Unreadable
+            Exit::Unreadable
         }
     };
     store.close().await;
@@ -419,25 +440,25 @@ pub async fn add_organizer(
     password: Option<String>,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Outcome {
+) -> Exit {
     let username = username.trim();
     if username.is_empty() || username.chars().count() > 50 {
         let _ = writeln!(err, "✘ 用户名不能为空,且不超过 50 个字");
-        return Outcome::Invalid;
+        return Exit::Invalid;
     }
     if password.as_ref().is_some_and(|p| p.chars().count() < 8) {
         let _ = writeln!(err, "✘ 密码至少 8 个字符");
-        return Outcome::Invalid;
+        return Exit::Invalid;
     }
     let Some(store) = open_store(storage, err).await else {
-        return Outcome::Unreadable;
+        return Exit::Unreadable;
     };
     let generated = password.is_none();
     let password = password.unwrap_or_else(crate::auth::generate_password);
     let outcome = match crate::auth::PasswordHasher::default().hash(&password).await {
         Err(e) => {
             let _ = writeln!(err, "✘ {e}");
-            Outcome::Unreadable
+            Exit::Unreadable
         }
         Ok(hash) => match store
             .create_organizer(username, &hash, crate::clock::Clock::System.now())
@@ -448,19 +469,19 @@ pub async fn add_organizer(
                     out,
                     "✔ 已添加组织者 {username},密码 {password}(只显示这一次)"
                 );
-                Outcome::Success
+                Exit::Success
             }
             Ok(_) => {
                 let _ = writeln!(out, "✔ 已添加组织者 {username}");
-                Outcome::Success
+                Exit::Success
             }
             Err(e) if e.is_unique_violation() => {
                 let _ = writeln!(err, "✘ 组织者 {username} 已存在");
-                Outcome::Invalid
+                Exit::Invalid
             }
             Err(e) => {
                 let _ = writeln!(err, "✘ 无法添加组织者:{e}");
-                Outcome::Unreadable
+                Exit::Unreadable
             }
         },
     };
@@ -489,9 +510,9 @@ pub async fn export(
     storage: &Storage,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Outcome {
+) -> Exit {
     let Some(store) = open_store(storage, err).await else {
-        return Outcome::Unreadable;
+        return Exit::Unreadable;
     };
     let outcome = write_export(&store, competition_id, kind, format, output).await;
     store.close().await;
@@ -503,7 +524,7 @@ pub async fn export(
                 kind.title(),
                 output.display()
             );
-            Outcome::Success
+            Exit::Success
         }
         Err((outcome, message)) => {
             let _ = writeln!(err, "✘ {message}");
@@ -518,16 +539,16 @@ async fn write_export(
     kind: crate::export::ExportKind,
     format: crate::export::ExportFormat,
     output: &Path,
-) -> Result<usize, (Outcome, String)> {
+) -> Result<usize, (Exit, String)> {
     use crate::export::ExportFormat;
-    let failed = |e: &dyn std::fmt::Display| (Outcome::Unreadable, format!("导出失败:{e}"));
+    let failed = |e: &dyn std::fmt::Display| (Exit::Unreadable, format!("导出失败:{e}"));
     let competition = store
         .competition(competition_id)
         .await
         .map_err(|e| failed(&e))?
         .ok_or_else(|| {
             (
-                Outcome::Invalid,
+                Exit::Invalid,
                 format!("竞赛 {competition_id} 不存在;请核对竞赛编号(后台竞赛列表中的 ID)"),
             )
         })?;
@@ -536,7 +557,7 @@ async fn write_export(
         .map_err(|e| failed(&e))?;
     let file_name = output
         .file_name()
-        .ok_or_else(|| (Outcome::Invalid, format!("{} 不是文件名", output.display())))?;
+        .ok_or_else(|| (Exit::Invalid, format!("{} 不是文件名", output.display())))?;
     let partial = output.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
     let target = output.to_path_buf();
     let written_to = partial.clone();
@@ -564,7 +585,7 @@ async fn write_export(
     written.map_err(|e| {
         let _ = std::fs::remove_file(&partial);
         (
-            Outcome::Unreadable,
+            Exit::Unreadable,
             format!("无法写入 {}:{e}", output.display()),
         )
     })
