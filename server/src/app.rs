@@ -14,6 +14,7 @@ use crate::board::Boards;
 use crate::clock::Clock;
 use crate::competitions::Competitions;
 use crate::exam::Exam;
+use crate::imports::Imports;
 use crate::settings::{Settings, Storage};
 use crate::state::AppState;
 use crate::store::Store;
@@ -74,6 +75,7 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
             boards.clone(),
         ),
         competitions: Competitions::new(store.clone(), clock.clone()),
+        imports: Imports::new(store.clone(), clock.clone()),
         boards,
         store,
         keys,

@@ -7,11 +7,11 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
-use question_bank::{
-    Bank, Blueprint, DEFAULT_MAX_BYTES, Error, ImportReport, Kind, Paper, option_key, read_bank,
-};
+use question_bank::{Bank, Blueprint, Error, ImportReport, Kind, Paper, option_key, read_bank};
 use serde::Serialize;
 
+use crate::clock::Clock;
+use crate::imports::{Imports, UPLOAD_LIMIT_BYTES};
 use crate::settings::Storage;
 use crate::store::Store;
 use crate::text_table::{Align, TextTable};
@@ -41,17 +41,17 @@ impl From<Exit> for ExitCode {
 /// Most errors listed in the human report; the JSON report always lists all of them.
 const ERRORS_SHOWN: usize = 500;
 
-/// Reads and checks a question file, refusing one over the importer's limit before reading it.
+/// Reads and checks a question file, refusing one over the upload limit (the same as over
+/// HTTP) before reading it.
 fn read_report(path: &Path) -> Result<ImportReport, String> {
     let unreadable = |e: Error| format!("{}:{e}", path.display());
     let file = File::open(path).map_err(|e| unreadable(Error::Io(e)))?;
     let size = file.metadata().map_err(|e| unreadable(Error::Io(e)))?.len();
-    if size > DEFAULT_MAX_BYTES {
-        return Err(unreadable(Error::TooLarge {
-            limit_bytes: DEFAULT_MAX_BYTES,
-        }));
+    let limit_bytes = UPLOAD_LIMIT_BYTES as u64;
+    if size > limit_bytes {
+        return Err(unreadable(Error::TooLarge { limit_bytes }));
     }
-    read_bank(file, DEFAULT_MAX_BYTES).map_err(unreadable)
+    read_bank(file, limit_bytes).map_err(unreadable)
 }
 
 #[derive(Serialize)]
@@ -410,17 +410,13 @@ pub async fn import(
     let Some(store) = open_store(storage, err).await else {
         return Exit::Unreadable;
     };
-    let questions: Vec<_> = report.questions.into_iter().map(|q| q.question).collect();
-    let now = crate::clock::Clock::System.now();
-    let outcome = match store.import_questions(&questions, false, now).await {
-        Ok(counts) => {
+    let imports = Imports::new(store.clone(), Clock::System);
+    let outcome = match imports.parsed_questions(report, false).await {
+        Ok(done) => {
             let _ = writeln!(
                 out,
                 "✔ 导入完成:新增 {} 道,更新 {} 道,未变 {} 道,重复跳过 {} 道",
-                counts.imported,
-                counts.updated,
-                counts.unchanged,
-                counts.duplicates + report.duplicates.len() as u64
+                done.imported, done.updated, done.unchanged, done.duplicates
             );
             Exit::Success
         }
@@ -461,7 +457,7 @@ pub async fn add_organizer(
             Exit::Unreadable
         }
         Ok(hash) => match store
-            .create_organizer(username, &hash, crate::clock::Clock::System.now())
+            .create_organizer(username, &hash, Clock::System.now())
             .await
         {
             Ok(_) if generated => {

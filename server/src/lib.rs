@@ -43,6 +43,7 @@ pub mod demo;
 pub mod exam;
 pub mod export;
 pub mod identity;
+pub mod imports;
 pub mod leaderboard;
 pub mod roster;
 pub mod routes;

@@ -10,6 +10,7 @@ use crate::board::Boards;
 use crate::clock::Clock;
 use crate::competitions::Competitions;
 use crate::exam::Exam;
+use crate::imports::Imports;
 use crate::store::Store;
 
 /// What every handler can reach. Cheap to clone: everything is shared.
@@ -22,6 +23,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Creating, checking and listing competitions.
     pub competitions: Competitions,
+    /// The bank and roster imports.
+    pub imports: Imports,
     /// The live leaderboards, one per competition watched or changed.
     pub boards: Arc<Boards>,
     /// The exam in motion: starts, autosaves, submits, grading, close.

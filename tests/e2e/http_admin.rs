@@ -675,7 +675,7 @@ async fn a_csv_over_20_mb_is_refused_with_413(app: TestApp) {
     let admin = app.admin_token().await;
     let mut csv = TINY_HEADER.as_bytes().to_vec();
     csv.push(b'\n');
-    while csv.len() <= ecoquiz::routes::CSV_BODY_LIMIT {
+    while csv.len() <= ecoquiz::imports::UPLOAD_LIMIT_BYTES {
         csv.extend_from_slice(PERMIT.as_bytes());
         csv.push(b'\n');
     }
@@ -693,7 +693,7 @@ async fn a_csv_over_20_mb_is_refused_with_413(app: TestApp) {
 
 async fn a_multipart_upload_over_20_mb_is_refused_with_413(app: TestApp) {
     let admin = app.admin_token().await;
-    let csv = vec![b'x'; ecoquiz::routes::CSV_BODY_LIMIT + 1];
+    let csv = vec![b'x'; ecoquiz::imports::UPLOAD_LIMIT_BYTES + 1];
     let response = post_multipart(&app, &admin, IMPORT, multipart_form(&csv, "file")).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body(response).await["error"]["code"], "payload_too_large");

@@ -952,7 +952,7 @@ async fn seed(
     let roster = Roster::new();
     let listed: Vec<RosterCompany> = roster.listed.clone();
     store
-        .import_roster(&listed, now, false)
+        .import_roster(&listed, false, now)
         .await
         .map_err(store_error)?;
 

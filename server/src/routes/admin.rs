@@ -3,21 +3,21 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use question_bank::{Difficulty, Kind, RowError};
-use serde::{Deserialize, Serialize};
+use question_bank::{Difficulty, Kind};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{AppError, AppJson};
 use super::extract::CurrentOrganizer;
 use super::extract::{AppPath, AppQuery};
+use super::upload::{ImportQuery, import_response, uploaded_file};
 use crate::competitions::{BlueprintCheck, CompetitionInput, CompetitionView};
-use crate::routes::CSV_BODY_LIMIT;
+use crate::imports::UPLOAD_LIMIT_BYTES;
 use crate::state::AppState;
 use crate::store::bank::QuestionFilter;
 
@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/api/admin/questions/import",
-            post(import_questions).layer(DefaultBodyLimit::max(CSV_BODY_LIMIT)),
+            post(import_questions).layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES)),
         )
         .route("/api/admin/questions", get(list_questions))
         .route("/api/admin/questions/export.csv", get(export_questions))
@@ -41,66 +41,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/blueprints/check", post(check_blueprint))
 }
 
-/// Why reading an upload failed: over the CSV limit (413), or a malformed body (400).
-fn upload_error(status: StatusCode, detail: String) -> AppError {
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge(format!(
-            "文件超过 {} MB 的上限,请拆分后分别导入",
-            CSV_BODY_LIMIT / (1024 * 1024)
-        ))
-    } else {
-        AppError::BadRequest(detail)
-    }
-}
-
-/// The uploaded file: the raw body, or the `file` field of a multipart form.
-pub(super) async fn uploaded_file(request: Request, state: &AppState) -> Result<Bytes, AppError> {
-    let is_multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !is_multipart {
-        return Bytes::from_request(request, state)
-            .await
-            .map_err(|e| upload_error(e.status(), e.body_text()));
-    }
-    let mut form = Multipart::from_request(request, state)
-        .await
-        .map_err(|e| AppError::BadRequest(format!("表单格式有误:{}", e.body_text())))?;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| upload_error(e.status(), e.body_text()))?
-    {
-        if field.name() == Some("file") {
-            return field
-                .bytes()
-                .await
-                .map_err(|e| upload_error(e.status(), e.body_text()));
-        }
-    }
-    Err(AppError::invalid_field(
-        "file",
-        "表单中没有名为 file 的文件",
-    ))
-}
-
-#[derive(Deserialize)]
-struct ImportQuery {
-    dry_run: Option<bool>,
-}
-
-#[derive(Serialize)]
-struct ImportResponse {
-    imported: u64,
-    updated: u64,
-    unchanged: u64,
-    duplicates: u64,
-    dry_run: bool,
-    errors: Vec<RowError>,
-}
-
 /// 200 with the counts, or 422 with every error and nothing stored.
 async fn import_questions(
     State(state): State<AppState>,
@@ -108,50 +48,9 @@ async fn import_questions(
     AppQuery(query): AppQuery<ImportQuery>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let dry_run = query.dry_run.unwrap_or(false);
-    let bytes = uploaded_file(request, &state).await?;
-    let refused = |errors: Vec<RowError>, duplicates: u64| {
-        let body = ImportResponse {
-            imported: 0,
-            updated: 0,
-            unchanged: 0,
-            duplicates,
-            dry_run,
-            errors,
-        };
-        (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-    };
-    let report = match question_bank::parse_bank(&bytes) {
-        Ok(report) => report,
-        Err(e) => {
-            return Ok(refused(
-                vec![RowError {
-                    line: 1,
-                    column: None,
-                    message: e.to_string(),
-                }],
-                0,
-            ));
-        }
-    };
-    let file_duplicates = report.duplicates.len() as u64;
-    if !report.is_valid() {
-        return Ok(refused(report.errors, file_duplicates));
-    }
-    let questions: Vec<_> = report.questions.into_iter().map(|q| q.question).collect();
-    let counts = state
-        .store
-        .import_questions(&questions, dry_run, state.clock.now())
-        .await?;
-    Ok(Json(ImportResponse {
-        imported: counts.imported,
-        updated: counts.updated,
-        unchanged: counts.unchanged,
-        duplicates: counts.duplicates + file_duplicates,
-        dry_run,
-        errors: Vec::new(),
-    })
-    .into_response())
+    let file = uploaded_file(request, &state).await?;
+    let report = state.imports.questions(&file, query.dry_run()).await?;
+    Ok(import_response(report))
 }
 
 #[derive(Deserialize)]

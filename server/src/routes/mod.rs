@@ -14,6 +14,7 @@ pub mod health;
 pub mod live;
 pub mod monitor;
 pub mod pages;
+pub mod upload;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -23,8 +24,6 @@ use crate::state::AppState;
 
 /// Largest JSON body accepted anywhere.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
-/// Largest question or roster CSV accepted over HTTP.
-pub const CSV_BODY_LIMIT: usize = 20 * 1024 * 1024;
 
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {

@@ -31,8 +31,8 @@ impl Store {
     pub async fn import_roster(
         &self,
         companies: &[RosterCompany],
-        now: Millis,
         dry_run: bool,
+        now: Millis,
     ) -> Result<RosterCounts, StoreError> {
         self.write_bulk(Ending::dry_run_if(dry_run), async |tx| {
         let mut counts = RosterCounts::default();
