@@ -102,6 +102,17 @@ fn choices(rows: Vec<(i64, i64)>) -> Vec<(i64, Choice)> {
         .collect()
 }
 
+/// One question of an issued paper as stored.
+#[derive(sqlx::FromRow)]
+struct IssuedQuestionRow {
+    no: i64,
+    question_id: i64,
+    version: i64,
+    points: i64,
+    partial_credit: i64,
+    option_order: String,
+}
+
 fn order_text(order: &[u8]) -> String {
     order
         .iter()
@@ -251,7 +262,7 @@ impl Store {
 
     /// The paper an attempt was issued, in question order.
     pub async fn paper(&self, attempt_id: i64) -> Result<Vec<PaperEntry>, StoreError> {
-        let rows: Vec<(i64, i64, i64, i64, i64, String)> = sqlx::query_as(
+        let rows: Vec<IssuedQuestionRow> = sqlx::query_as(
             "SELECT no, question_id, version, points, partial_credit, option_order FROM attempt_questions \
              WHERE attempt_id = $1 ORDER BY no",
         )
@@ -259,13 +270,16 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         rows.into_iter()
-            .map(|(no, id, version, points, partial, order)| {
+            .map(|row| {
                 Ok(PaperEntry {
-                    no,
-                    question: QuestionRef { id, version },
-                    points,
-                    partial_credit: partial != 0,
-                    option_order: order_from_text(&order)?,
+                    no: row.no,
+                    question: QuestionRef {
+                        id: row.question_id,
+                        version: row.version,
+                    },
+                    points: row.points,
+                    partial_credit: row.partial_credit != 0,
+                    option_order: order_from_text(&row.option_order)?,
                 })
             })
             .collect()

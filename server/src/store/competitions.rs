@@ -39,26 +39,28 @@ pub struct NewCompetition<'a> {
     pub max_tab_switches: Option<i64>,
 }
 
-type CompetitionRow = (
-    i64,
-    String,
-    i64,
-    i64,
-    i64,
-    String,
-    i64,
-    i64,
-    i64,
-    String,
-    Option<i64>,
-    Option<i64>,
-);
+/// A competition as stored (`COLUMNS`), before its JSON columns are read.
+#[derive(sqlx::FromRow)]
+struct CompetitionRow {
+    id: i64,
+    title: String,
+    opens_at: i64,
+    closes_at: i64,
+    duration_minutes: i64,
+    blueprint: String,
+    max_attempts: i64,
+    pass_score: i64,
+    max_score: i64,
+    company_score: String,
+    closed_at: Option<i64>,
+    max_tab_switches: Option<i64>,
+}
 
 const COLUMNS: &str = "id, title, opens_at, closes_at, duration_minutes, blueprint, max_attempts, \
      pass_score, max_score, company_score, closed_at, max_tab_switches";
 
 fn from_row(row: CompetitionRow) -> Result<Competition, StoreError> {
-    let (
+    let CompetitionRow {
         id,
         title,
         opens_at,
@@ -71,7 +73,7 @@ fn from_row(row: CompetitionRow) -> Result<Competition, StoreError> {
         company_score,
         closed_at,
         max_tab_switches,
-    ) = row;
+    } = row;
     let blueprint = Blueprint::from_json(&blueprint)
         .map_err(|e| StoreError::Corrupt(format!("competition {id} blueprint: {e}")))?;
     let company_score: CompanyScoreInput = from_json(&company_score, "company score rule")?;

@@ -48,19 +48,31 @@ macro_rules! best_attempts {
     };
 }
 
-type BestResultRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    i64,
-);
+/// A participant's best attempt with their details, as `best_results` reads it.
+#[derive(sqlx::FromRow)]
+struct BestResultRow {
+    id: i64,
+    participant_id: i64,
+    name: String,
+    phone: String,
+    company_name: String,
+    credit_code: String,
+    subdistrict: String,
+    score: i64,
+    duration_ms: i64,
+    submitted_at: i64,
+    tab_switches: i64,
+}
+
+/// An issued question with the attempt's answer to it, for filling in `responses`.
+#[derive(sqlx::FromRow)]
+struct IssuedResponseRow {
+    attempt_id: i64,
+    question_id: i64,
+    version: i64,
+    option_order: String,
+    choice: Option<i64>,
+}
 
 /// One participant's best attempt for the item analysis: its place in the ranking order and
 /// its responses.
@@ -88,37 +100,21 @@ impl Store {
         .bind(SUBMITTED)
         .fetch(self.reader())
         .map_err(StoreError::from)
-        .map_ok(
-            |(
-                attempt_id,
-                participant_id,
-                name,
-                phone,
-                company,
-                credit_code,
-                subdistrict,
-                score,
-                duration_ms,
-                submitted_at,
-                tab_switches,
-            )| {
-                GradedResult {
-                    attempt_id,
-                    individual: IndividualResult {
-                        participant_id,
-                        name,
-                        company,
-                        credit_code,
-                        score: Points::from_hundredths(u32::try_from(score).unwrap_or(0)),
-                        duration_ms,
-                        submitted_at,
-                    },
-                    phone,
-                    subdistrict,
-                    tab_switches,
-                }
+        .map_ok(|row| GradedResult {
+            attempt_id: row.id,
+            individual: IndividualResult {
+                participant_id: row.participant_id,
+                name: row.name,
+                company: row.company_name,
+                credit_code: row.credit_code,
+                score: Points::from_hundredths(u32::try_from(row.score).unwrap_or(0)),
+                duration_ms: row.duration_ms,
+                submitted_at: row.submitted_at,
             },
-        )
+            phone: row.phone,
+            subdistrict: row.subdistrict,
+            tab_switches: row.tab_switches,
+        })
     }
 
     /// Each participant's best graded attempt's stored responses, in ranking order, streamed.
@@ -184,28 +180,28 @@ impl Store {
                  WHERE aq.attempt_id IN ({}) ORDER BY aq.attempt_id, aq.no",
                 placeholders.join(", ")
             );
-            let mut query = sqlx::query_as::<_, (i64, i64, i64, String, Option<i64>)>(&sql);
+            let mut query = sqlx::query_as::<_, IssuedResponseRow>(&sql);
             for (id,) in &ids {
                 query = query.bind(id);
             }
             let issued = query.fetch_all(self.reader()).await?;
             let mut texts: BTreeMap<i64, String> =
                 ids.iter().map(|&(id,)| (id, String::new())).collect();
-            for (attempt_id, question_id, version, order, choice) in issued {
-                let order = order_from_text(&order)?;
+            for row in issued {
+                let order = order_from_text(&row.option_order)?;
                 let shown =
-                    Choice::from_bits(choice.and_then(|b| u8::try_from(b).ok()).unwrap_or(0));
+                    Choice::from_bits(row.choice.and_then(|b| u8::try_from(b).ok()).unwrap_or(0));
                 let in_bank_order = if order.is_empty() {
                     shown
                 } else {
                     question_bank::shown_to_original(&order, shown)
                 };
-                if let Some(text) = texts.get_mut(&attempt_id) {
+                if let Some(text) = texts.get_mut(&row.attempt_id) {
                     push_response(
                         text,
                         QuestionRef {
-                            id: question_id,
-                            version,
+                            id: row.question_id,
+                            version: row.version,
                         },
                         in_bank_order,
                     );
