@@ -1,6 +1,7 @@
 //! Live leaderboards: one in-memory board per competition, loaded from the store when first
 //! asked for, updated in place on every started and graded attempt, and published to
-//! websocket viewers as frames.
+//! websocket viewers as frames; and the standings they load from the store (`best_results`,
+//! `rank_of`).
 //!
 //! - A frame is ranked once and serialized once per `top` value; every viewer asking for that
 //!   `top` gets the same bytes (`FrameJson` clones share one buffer).
@@ -25,7 +26,7 @@ use crate::clock::Millis;
 use crate::rules::{self, CompanyResult, CompanyScoreRule, IndividualResult};
 use crate::store::{Backend, Store, StoreError};
 
-/// Most frames a board sends per second (DESIGN.md: "a few frames a second").
+/// Most frames a board sends per second (docs/API.md: "at most 4 frames a second").
 pub const FRAMES_PER_SECOND: u64 = 4;
 /// Rows kept in a frame: the largest `top` a viewer may ask for.
 pub const MAX_ROWS: usize = 100;
@@ -225,7 +226,7 @@ async fn load_state(store: &Store, competition_id: i64) -> Result<Option<BoardSt
     let Some(competition) = store.competition(competition_id).await? else {
         return Ok(None);
     };
-    let best = crate::leaderboard::best_results(store, competition_id)
+    let best = best_results(store, competition_id)
         .await?
         .into_iter()
         .map(|r| (r.participant_id, r))
@@ -528,4 +529,51 @@ impl Boards {
         }
         self.reload(message["competition"].as_i64());
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Standings read from the store: what a board loads, and a rank when the board has not
+// caught up yet.
+// ---------------------------------------------------------------------------------------
+
+/// Most rows a leaderboard returns.
+pub const MAX_TOP: usize = 100;
+pub const DEFAULT_TOP: usize = 20;
+
+/// Each participant's best graded attempt at the competition.
+pub async fn best_results(
+    store: &Store,
+    competition_id: i64,
+) -> Result<Vec<IndividualResult>, StoreError> {
+    let mut best: HashMap<i64, IndividualResult> = HashMap::new();
+    for graded in store.graded_attempts(competition_id).await? {
+        let result = IndividualResult {
+            participant_id: graded.participant_id,
+            name: graded.name,
+            company: graded.company_name,
+            credit_code: graded.credit_code,
+            score: Points::from_hundredths(u32::try_from(graded.score).unwrap_or(0)),
+            duration_ms: graded.duration_ms,
+            submitted_at: graded.submitted_at,
+        };
+        let kept = match best.remove(&result.participant_id) {
+            Some(previous) => rules::better(previous, result),
+            None => result,
+        };
+        best.insert(kept.participant_id, kept);
+    }
+    Ok(best.into_values().collect())
+}
+
+/// A participant's rank among individuals, once they have a graded attempt.
+pub async fn rank_of(
+    store: &Store,
+    competition_id: i64,
+    participant_id: i64,
+) -> Result<Option<u32>, StoreError> {
+    let ranked = rules::rank_individuals(best_results(store, competition_id).await?);
+    Ok(ranked
+        .into_iter()
+        .find(|(_, r)| r.participant_id == participant_id)
+        .map(|(rank, _)| rank))
 }

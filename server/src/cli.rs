@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md, "Command line"): clap definitions, storage flags resolved
+//! The command line (README.md, docs/SERVER.md): clap definitions, storage flags resolved
 //! against the environment (a flag wins), and dispatch.
 
 use std::ffi::OsString;

@@ -11,7 +11,7 @@ use crate::store::competitions::NewCompetition;
 pub const DEMO_TITLE: &str = "六五环境日企业环保知识竞赛(演示)";
 const DEMO_DAYS: i64 = 30;
 
-/// The blueprint of the demo: DESIGN.md's example.
+/// The blueprint of the demo: the example of docs/QUESTION-BANK.md and the README.
 const DEMO_BLUEPRINT: &str = r#"{ "sections": [
     { "kind": "single",   "count": 20, "points": 2 },
     { "kind": "multiple", "count": 10, "points": 3, "partial_credit": true },

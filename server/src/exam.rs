@@ -338,9 +338,7 @@ impl Exam {
             .ok_or(ExamError::CompetitionNotFound)?;
         match board.rank_of(participant_id) {
             Some(rank) => Ok(Some(rank)),
-            None => Ok(
-                crate::leaderboard::rank_of(&self.store, competition_id, participant_id).await?,
-            ),
+            None => Ok(crate::board::rank_of(&self.store, competition_id, participant_id).await?),
         }
     }
 

@@ -1,5 +1,6 @@
-//! The competition rules (DESIGN.md, "Competition rules"), as pure functions of the facts and
-//! an instant: deadlines, the answer grace, the window, ranking and company scores.
+//! The competition rules (docs/SERVER.md, "Competitions and the exam"), as pure functions of
+//! the facts and an instant: deadlines, the answer grace, the window, ranking and company
+//! scores.
 
 use std::collections::HashMap;
 

@@ -2,7 +2,7 @@
 
 use crate::support::{ecoquiz, sample_bank, temp_dir, write_file};
 
-const DESIGN_BLUEPRINT: &str = r#"{ "sections": [
+const EXAMPLE_BLUEPRINT: &str = r#"{ "sections": [
     { "kind": "single",   "count": 20, "points": 2 },
     { "kind": "multiple", "count": 10, "points": 3, "partial_credit": true },
     { "kind": "judge",    "count": 10, "points": 1 } ],
@@ -157,7 +157,7 @@ fn bank_check_refuses_a_two_hundred_megabyte_file_by_its_size() {
 #[test]
 fn bank_assemble_re_derives_the_same_paper_from_the_same_seed() {
     let dir = temp_dir();
-    let blueprint = write_file(dir.path(), "blueprint.json", DESIGN_BLUEPRINT);
+    let blueprint = write_file(dir.path(), "blueprint.json", EXAMPLE_BLUEPRINT);
     let args = [
         "bank",
         "assemble",
@@ -226,7 +226,7 @@ fn bank_assemble_re_derives_the_same_paper_from_the_same_seed() {
 #[test]
 fn bank_assemble_prints_a_readable_paper_without_json() {
     let dir = temp_dir();
-    let blueprint = write_file(dir.path(), "blueprint.json", DESIGN_BLUEPRINT);
+    let blueprint = write_file(dir.path(), "blueprint.json", EXAMPLE_BLUEPRINT);
     let run = ecoquiz(&[
         "bank",
         "assemble",

@@ -1,5 +1,5 @@
-//! The bureau's exports (DESIGN.md "Exports", docs/EXPORTS.md): by company, by subdistrict,
-//! by participant and by question, each as CSV or .xlsx, over HTTP and from the CLI.
+//! The bureau's exports (docs/EXPORTS.md): by company, by subdistrict, by participant and by
+//! question, each as CSV or .xlsx, over HTTP and from the CLI.
 //!
 //! - `figures`: the numbers, exact and pure (ranking, company and subdistrict figures, item
 //!   analysis with the discrimination index).

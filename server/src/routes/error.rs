@@ -1,5 +1,6 @@
-//! `AppError`, the server's one error enum: every failure becomes the JSON body of DESIGN.md,
-//! `{"error": {"code", "message", "fields"?}}`, with the right status. 5xx causes are logged;
+//! `AppError`, the HTTP layer's one error enum: every failure — the services' errors mapped
+//! here — becomes the JSON body docs/API.md describes, `{"error": {"code", "message",
+//! "fields"?}}`, with the right status. 5xx causes are logged;
 //! the client gets a generic message (never SQL, paths or stack traces).
 
 use std::collections::BTreeMap;

@@ -14,8 +14,7 @@ use serde::Deserialize;
 
 use super::error::AppError;
 use super::extract::{AppPath, AppQuery};
-use crate::board::{Board, Frame, FrameJson};
-use crate::leaderboard::{DEFAULT_TOP, MAX_TOP};
+use crate::board::{Board, DEFAULT_TOP, Frame, FrameJson, MAX_TOP};
 use crate::state::AppState;
 
 /// Read buffer per connection: viewers send nothing but pings and close frames.
