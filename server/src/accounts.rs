@@ -57,6 +57,12 @@ pub struct Registration {
     pub subdistrict: String,
 }
 
+/// A token for the person who logged in: `{"token"}`.
+#[derive(Debug, Serialize)]
+pub struct Token {
+    pub token: String,
+}
+
 /// A new participant and their first token.
 #[derive(Debug, Serialize)]
 pub struct Registered {
@@ -221,7 +227,7 @@ impl Accounts {
     }
 
     /// A participant's token for the right phone and password.
-    pub async fn login(&self, phone: &str, password: &str) -> Result<String, AccountError> {
+    pub async fn login(&self, phone: &str, password: &str) -> Result<Token, AccountError> {
         let account = Phone::parse(phone)
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|_| phone.to_owned());
@@ -233,6 +239,7 @@ impl Accounts {
         self.token_for(&account, password, found, Role::Participant)
             .await?
             .ok_or(AccountError::WrongPhoneOrPassword)
+            .map(|token| Token { token })
     }
 
     /// An organizer's token for the right username and password.
@@ -240,7 +247,7 @@ impl Accounts {
         &self,
         username: &str,
         password: &str,
-    ) -> Result<String, AccountError> {
+    ) -> Result<Token, AccountError> {
         let account = format!("organizer:{username}");
         self.throttle.begin_attempt(&account, &self.clock)?;
         let organizer = self.store.organizer_by_username(username).await?;
@@ -248,6 +255,7 @@ impl Accounts {
         self.token_for(&account, password, found, Role::Organizer)
             .await?
             .ok_or(AccountError::WrongUsernameOrPassword)
+            .map(|token| Token { token })
     }
 
     /// A token when `password` matches the account found; `None` for a wrong password or no

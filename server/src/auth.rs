@@ -205,34 +205,23 @@ impl Default for PasswordHasher {
 
 impl PasswordHasher {
     pub async fn hash(&self, password: &str) -> Result<String, AuthError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || {
+        self.on_a_blocking_thread(move || {
             let salt = SaltString::encode_b64(&random_bytes::<16>()).expect("16 bytes make a salt");
             Argon2::default()
                 .hash_password(password.as_bytes(), &salt)
                 .map(|hash| hash.to_string())
                 .map_err(|e| AuthError::Hashing(e.to_string()))
         })
-        .await
-        .map_err(|e| AuthError::Hashing(format!("the hashing task failed: {e}")))?
+        .await?
     }
 
     /// Whether `password` matches `hash`. With no hash (unknown account) a dummy hash is
     /// checked anyway, so the answer takes as long either way.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, AuthError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
         let password = password.to_owned();
         let hash = hash.map(str::to_owned);
-        tokio::task::spawn_blocking(move || {
+        self.on_a_blocking_thread(move || {
             let known = hash.is_some();
             let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
             // An unknown account is still checked (against the dummy), so it takes as long.
@@ -245,7 +234,21 @@ impl PasswordHasher {
                 && known
         })
         .await
-        .map_err(|e| AuthError::Hashing(format!("the verification task failed: {e}")))
+    }
+
+    /// Runs `work` on tokio's blocking threads, at most one per core at a time.
+    async fn on_a_blocking_thread<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AuthError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AuthError::Hashing(format!("the hashing task failed: {e}")))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Competitions as organizers create them and everyone lists them: a `CompetitionInput` (what
-//! the console sends) is parsed once into a `CheckedCompetition` — every field checked, every
-//! shortfall of the current bank against the blueprint named — and stored; a
+//! the console sends) is parsed once into the store's `NewCompetition` — every field checked,
+//! every shortfall of the current bank against the blueprint named — and stored; a
 //! `CompetitionView` is what the API shows. `Competitions` holds the store and the clock and
 //! answers with `CompetitionError`; closing a competition grades attempts, so it is the
 //! exam's (`exam::Exam::close_competition`).
@@ -46,36 +46,6 @@ pub struct CompetitionInput {
     /// Tab switches allowed before the attempt is submitted automatically; absent or null:
     /// no limit.
     pub max_tab_switches: Option<i64>,
-}
-
-/// A competition every field of which was checked, ready to store.
-#[derive(Debug)]
-pub struct CheckedCompetition {
-    pub title: String,
-    pub opens_at: Millis,
-    pub closes_at: Millis,
-    pub duration_minutes: i64,
-    pub blueprint: Blueprint,
-    pub max_attempts: i64,
-    pub pass_score: Points,
-    pub company_score: CompanyScoreRule,
-    pub max_tab_switches: Option<i64>,
-}
-
-impl CheckedCompetition {
-    pub fn as_new(&self) -> NewCompetition<'_> {
-        NewCompetition {
-            title: &self.title,
-            opens_at: self.opens_at,
-            closes_at: self.closes_at,
-            duration_minutes: self.duration_minutes,
-            blueprint: &self.blueprint,
-            max_attempts: self.max_attempts,
-            pass_score: self.pass_score,
-            company_score: self.company_score,
-            max_tab_switches: self.max_tab_switches,
-        }
-    }
 }
 
 /// What the console's live feasibility check shows.
@@ -171,16 +141,16 @@ impl Competitions {
         let checked = self.check(input).await?;
         let competition = self
             .store
-            .create_competition(&checked.as_new(), self.clock.now())
+            .create_competition(&checked, self.clock.now())
             .await?;
         Ok(self.view(&competition))
     }
 
-    /// `input` parsed and checked against the current bank.
+    /// `input` parsed and checked against the current bank: a competition ready to store.
     pub async fn check(
         &self,
         input: &CompetitionInput,
-    ) -> Result<CheckedCompetition, CompetitionError> {
+    ) -> Result<NewCompetition, CompetitionError> {
         let mut problems: BTreeMap<String, String> = BTreeMap::new();
         let title = input.title.trim();
         if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
@@ -253,7 +223,7 @@ impl Competitions {
         else {
             return Err(CompetitionError::Invalid(problems));
         };
-        Ok(CheckedCompetition {
+        Ok(NewCompetition {
             title: title.to_owned(),
             opens_at,
             closes_at,

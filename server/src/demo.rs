@@ -43,18 +43,21 @@ pub async fn seed(store: &Store, clock: &Clock) -> Result<(), String> {
     let pass_score =
         question_bank::Points::from_hundredths(blueprint.max_score().hundredths() * 60 / 100);
     let new = NewCompetition {
-        title: DEMO_TITLE,
+        title: DEMO_TITLE.to_owned(),
         opens_at: now,
         closes_at: now + DEMO_DAYS * 24 * 3600 * 1000,
         duration_minutes: 30,
-        blueprint: &blueprint,
+        blueprint,
         max_attempts: 1,
         pass_score,
         company_score: CompanyScoreRule::default(),
         max_tab_switches: None,
     };
     let snapshot = store.load_bank().await.map_err(|e| e.to_string())?;
-    snapshot.bank.check(&blueprint).map_err(|e| e.to_string())?;
+    snapshot
+        .bank
+        .check(&new.blueprint)
+        .map_err(|e| e.to_string())?;
     store
         .create_competition(&new, now)
         .await

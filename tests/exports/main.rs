@@ -961,11 +961,11 @@ async fn seed(
     let competition = store
         .create_competition(
             &NewCompetition {
-                title: "2026年六五环境日企业环保知识竞赛(导出基准)",
+                title: "2026年六五环境日企业环保知识竞赛(导出基准)".to_owned(),
                 opens_at: now - 8 * day,
                 closes_at: now - day,
                 duration_minutes: 60,
-                blueprint: &blueprint,
+                blueprint: blueprint.clone(),
                 max_attempts: 1,
                 pass_score: Points::from_hundredths(PASS_SCORE_HUNDREDTHS),
                 // Top 5 average, ranked from 3 participants: some companies stay unranked.

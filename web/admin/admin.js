@@ -5,7 +5,8 @@
 // `ctx.onLeave` callbacks run when the organizer goes elsewhere, so polling, websockets and
 // pending checks of a view that is gone stop instead of drawing into nothing.
 
-import { ApiError, api, forgetLogin, onUnauthorized, saveLogin, savedToken, savedUsername } from "./api.js";
+import { ApiError } from "/static/shared/api-error.js";
+import { api, forgetLogin, onUnauthorized, saveLogin, savedToken, savedUsername } from "./api.js";
 import * as bank from "./bank.js";
 import * as competitions from "./competitions.js";
 import { setStatus, setText, showNotice, showPendingNotice } from "./dom.js";

@@ -1,6 +1,10 @@
 // Talking to the server: the organizer's token, JSON requests, file uploads with progress and
-// authenticated downloads. Every failure becomes an ApiError with a Chinese message a clerk
-// can act on, so the views only ever show `error.message`.
+// authenticated downloads. Every failure becomes an ApiError (web/shared/api-error.js) with a
+// Chinese message a clerk can act on, so the views only ever show `error.message`. A reply
+// without a JSON error of its own gets the code "".
+
+import { ApiError } from "/static/shared/api-error.js";
+import { parseJson } from "/static/shared/json.js";
 
 const TOKEN_KEY = "ecoquiz.admin.token";
 const USER_KEY = "ecoquiz.admin.username";
@@ -25,16 +29,6 @@ export function forgetLogin() {
   sessionStorage.removeItem(USER_KEY);
 }
 
-export class ApiError extends Error {
-  constructor(status, message, code = "", fields = {}) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status; // 0 when the server could not be reached
-    this.code = code;
-    this.fields = fields ?? {};
-  }
-}
-
 // Called once per 401 so the console can show the login form again (token expired, or the
 // server restarted with a new secret).
 let unauthorizedHandler = () => {};
@@ -57,18 +51,9 @@ function fallbackMessage(status) {
 function errorFromBody(status, body) {
   const error = body && typeof body === "object" ? body.error : null;
   if (error && typeof error.message === "string") {
-    return new ApiError(status, error.message, error.code ?? "", error.fields ?? {});
+    return new ApiError(status, error.code ?? "", error.message, error.fields ?? {});
   }
-  return new ApiError(status, fallbackMessage(status));
-}
-
-function parseJson(text) {
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+  return new ApiError(status, "", fallbackMessage(status));
 }
 
 function authHeaders() {
@@ -97,9 +82,9 @@ export async function api(path, { method = "GET", json, signal } = {}) {
     response = await fetch(path, { method, headers, body, signal, cache: "no-store" });
   } catch (error) {
     if (error?.name === "AbortError") throw error;
-    throw new ApiError(0, fallbackMessage(0));
+    throw new ApiError(0, "", fallbackMessage(0));
   }
-  const data = parseJson(await response.text().catch(() => ""));
+  const data = parseJson(await response.text().catch(() => ""), null);
   if (!response.ok) {
     noteUnauthorized(response.status, path);
     throw errorFromBody(response.status, data);
@@ -127,7 +112,7 @@ export function uploadFile(path, file, { onProgress = () => {}, accepted = [200]
     });
     request.upload.addEventListener("load", () => onProgress(1));
     request.addEventListener("load", () => {
-      const data = parseJson(request.responseText);
+      const data = parseJson(request.responseText, null);
       if (accepted.includes(request.status) && data) {
         resolve({ status: request.status, data });
         return;
@@ -135,8 +120,8 @@ export function uploadFile(path, file, { onProgress = () => {}, accepted = [200]
       noteUnauthorized(request.status, path);
       reject(errorFromBody(request.status, data));
     });
-    request.addEventListener("error", () => reject(new ApiError(0, fallbackMessage(0))));
-    request.addEventListener("abort", () => reject(new ApiError(0, "上传已取消")));
+    request.addEventListener("error", () => reject(new ApiError(0, "", fallbackMessage(0))));
+    request.addEventListener("abort", () => reject(new ApiError(0, "", "上传已取消")));
     request.send(file);
   });
 }
@@ -165,10 +150,10 @@ export async function download(path, fallbackName) {
   try {
     response = await fetch(path, { headers: authHeaders(), cache: "no-store" });
   } catch {
-    throw new ApiError(0, fallbackMessage(0));
+    throw new ApiError(0, "", fallbackMessage(0));
   }
   if (!response.ok) {
-    const data = parseJson(await response.text().catch(() => ""));
+    const data = parseJson(await response.text().catch(() => ""), null);
     noteUnauthorized(response.status, path);
     throw errorFromBody(response.status, data);
   }

@@ -1,18 +1,18 @@
 // 题库: import the bureau's CSV (with the dry run), the coverage matrix per regulation × kind ×
 // difficulty, browsing the questions with filters and paging, and the bank's CSV download.
 
+import { el } from "/static/shared/dom.js";
 import { api, download, isAbort } from "./api.js";
 import {
   DIFFICULTY_LABELS,
   KIND_LABELS,
   debounce,
-  el,
   fromTemplate,
   label,
   setStatus,
   setText,
 } from "./dom.js";
-import { setupUpload } from "./upload.js";
+import { mountUpload } from "./upload.js";
 
 const KINDS = ["single", "multiple", "judge"];
 const DIFFICULTIES = ["easy", "medium", "hard"];
@@ -42,19 +42,9 @@ export function render(view) {
     }
   }
 
-  setupUpload($("bank-upload"), {
-    endpoint: "/api/admin/questions/import",
-    counts: [
-      ["imported", "新增"],
-      ["updated", "更新"],
-      ["unchanged", "未变化"],
-      ["duplicates", "重复跳过"],
-    ],
-    unit: "道",
-    onImported: () => {
-      refreshCoverage();
-      browser.load();
-    },
+  mountUpload($("bank-upload"), () => {
+    refreshCoverage();
+    browser.load();
   });
 
   $("bank-export").addEventListener("click", (event) => {

@@ -7,8 +7,9 @@
 // (`sections[1].count`, `difficulty`, `regulations.排污许可管理条例`), so one function places
 // them all.
 
+import { el } from "/static/shared/dom.js";
 import { api, isAbort } from "./api.js";
-import { debounce, el, formatNumber, fromTemplate, setText } from "./dom.js";
+import { debounce, formatNumber, fromTemplate, setText } from "./dom.js";
 
 const MAX_PAPER_QUESTIONS = 500; // question_bank::MAX_PAPER_QUESTIONS
 

@@ -2,13 +2,13 @@
 // score rule, and the blueprint editor with its live feasibility check). A 422 from the server
 // names fields; each message is put next to its input.
 
+import { el } from "/static/shared/dom.js";
 import { api } from "./api.js";
 import { loadCoverage } from "./bank.js";
 import { setupBlueprintEditor, setupLiveCheck } from "./blueprint.js";
 import {
   WINDOW_LABELS,
   dateToLocalInput,
-  el,
   formatDateTime,
   formatNumber,
   fromTemplate,

@@ -1,23 +1,7 @@
-// Small DOM helpers shared by the views. Text always goes in through textContent or text
-// nodes: names, company names and question text come from users and must never become HTML.
-
-// <el class="…" data-x="…">text or children</el>. `props.text` sets textContent; other props
-// are attributes (`dataset` entries become data-*); children may be nodes or strings.
-export function el(tag, props = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "text") element.textContent = String(value);
-    else if (name === "className") element.className = value;
-    else if (name === "dataset") Object.assign(element.dataset, value);
-    else element.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children) {
-    if (child === null || child === undefined) continue;
-    element.append(typeof child === "string" ? document.createTextNode(child) : child);
-  }
-  return element;
-}
+// The console's own helpers (the DOM builder `el` is web/shared/dom.js): templates, status
+// lines, labels, dates and numbers, notices and the confirmation dialog. Text always goes in
+// through textContent or text nodes: names, company names and question text come from users and
+// must never become HTML.
 
 // The first element of a <template> in index.html, ready to insert.
 export function fromTemplate(id) {
@@ -85,11 +69,6 @@ export function formatDateTime(iso) {
   if (Number.isNaN(date.getTime())) return String(iso ?? "");
   const pad = (n) => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-export function formatDuration(seconds) {
-  const s = Math.max(0, Math.round(Number(seconds) || 0));
-  return `${Math.floor(s / 60)}分${String(s % 60).padStart(2, "0")}秒`;
 }
 
 export function formatNumber(value) {

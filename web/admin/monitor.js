@@ -2,12 +2,12 @@
 // tab-switch alerts, the leaderboard over the websocket, the exports and closing the window.
 // Everything stops when the organizer leaves the page (ctx.onLeave).
 
+import { el } from "/static/shared/dom.js";
 import { api } from "./api.js";
 import {
   ATTEMPT_LABELS,
   WINDOW_LABELS,
   confirmDialog,
-  el,
   formatDateTime,
   formatNumber,
   fromTemplate,

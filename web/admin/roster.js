@@ -1,10 +1,11 @@
-// 企业名录: import the roster CSV (same dry-run flow as the bank) and the list of companies on
-// it, searchable. A district roster can hold thousands of companies, so the rows are added a
-// chunk per frame.
+// 企业名录: import the roster CSV (the same import panel as the bank, upload.js) and the list
+// of companies on it, searchable. A district roster can hold thousands of companies, so the
+// rows are added a chunk per frame.
 
+import { el } from "/static/shared/dom.js";
 import { api } from "./api.js";
-import { debounce, el, fillRows, fromTemplate, setStatus } from "./dom.js";
-import { setupUpload } from "./upload.js";
+import { debounce, fillRows, fromTemplate, setStatus } from "./dom.js";
+import { mountUpload } from "./upload.js";
 
 export function render(view) {
   const root = fromTemplate("tpl-roster");
@@ -59,16 +60,7 @@ export function render(view) {
     }
   }
 
-  setupUpload($("roster-upload"), {
-    endpoint: "/api/admin/companies/import",
-    counts: [
-      ["imported", "新增"],
-      ["updated", "更新"],
-      ["unchanged", "未变化"],
-    ],
-    unit: "家",
-    onImported: load,
-  });
+  mountUpload($("roster-upload"), load);
   $("roster-search").addEventListener("input", debounce(draw, 250));
   load();
 }

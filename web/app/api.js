@@ -1,41 +1,14 @@
 // Talking to the server: JSON in and out, the Bearer token, and one error type for every
-// failure, so callers can tell "the server said no" (show its Chinese message) from "no
-// answer at all" (offline, timeout, server restarting: try again later).
+// failure (web/shared/api-error.js), so callers can tell "the server said no" (show its
+// Chinese message) from "no answer at all" (offline, timeout, server restarting: try again
+// later).
 
+import { ApiError } from "/static/shared/api-error.js";
+import { parseJson } from "/static/shared/json.js";
 import { readJson, remove, writeJson } from "./storage.js";
 
 const TOKEN_KEY = "ecoquiz.token";
 const DEFAULT_TIMEOUT_MS = 15000;
-
-export class ApiError extends Error {
-  constructor(status, code, message, fields) {
-    super(message);
-    this.name = "ApiError";
-    /** HTTP status; 0 when no answer arrived (offline, timeout, connection refused). */
-    this.status = status;
-    this.code = code;
-    /** `{field: message}` from a 422. */
-    this.fields = fields || {};
-  }
-
-  get offline() {
-    return this.status === 0;
-  }
-
-  /**
-   * The server's storage refused the write (disk full, database busy, read-only, …): a 503
-   * whose code is `storage_*`. Nothing was stored; the same request succeeds once the
-   * storage takes writes again, and the message says so in the person's words.
-   */
-  get storageRefused() {
-    return this.status === 503 && typeof this.code === "string" && this.code.indexOf("storage_") === 0;
-  }
-
-  /** Whether the same request may succeed later without anything changing on our side. */
-  get retryable() {
-    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
-  }
-}
 
 let unauthorizedHandler = null;
 
@@ -108,14 +81,7 @@ export async function request(method, path, body, options) {
     clearTimeout(timer);
   }
 
-  let data = null;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch (error) {
-      data = null;
-    }
-  }
+  const data = parseJson(text, null);
   if (response.ok) return data;
 
   const detail = data && data.error ? data.error : null;

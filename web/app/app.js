@@ -7,12 +7,13 @@
 //         #/review/{attempt}. `/?competition=ID` (the projector's QR code) highlights that
 // competition in the list.
 
+import { clear, el, fill } from "/static/shared/dom.js";
 import { getToken, onUnauthorized, setToken } from "./api.js";
 import { renderLogin, renderRegister } from "./auth.js";
 import { resumeAnswerQueues } from "./autosave.js";
 import { renderCompetitions } from "./competitions.js";
 import { closeDialog, toast } from "./dialog.js";
-import { byId, clear, fill, h, statusBlock } from "./dom.js";
+import { byId, statusBlock } from "./dom.js";
 import { renderExam } from "./exam.js";
 import { prunePapers } from "./local.js";
 import { renderResult } from "./result.js";
@@ -101,7 +102,7 @@ function route() {
     found.render(ctx);
   } catch (error) {
     // A bug in one page must leave a way out, not a blank screen.
-    fill(root, statusBlock("view-error", "页面出错了,请刷新重试"), h("a", { className: "button secondary", href: "#/competitions", text: "返回竞赛列表" }));
+    fill(root, statusBlock("view-error", "页面出错了,请刷新重试"), el("a", { className: "button secondary", href: "#/competitions", text: "返回竞赛列表" }));
   }
   if (window.scrollTo) window.scrollTo(0, 0);
 }

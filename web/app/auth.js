@@ -2,9 +2,9 @@
 // company is picked from it, so names and credit codes match the bureau's list exactly;
 // without one, the person types them and the credit code is checked as it is typed.
 
+import { el } from "/static/shared/dom.js";
 import { api, setToken } from "./api.js";
 import { describeCreditCode, normalizeCreditCode } from "./creditcode.js";
-import { h } from "./dom.js";
 import { foldWidth } from "./format.js";
 import { clearErrors, field, passwordToggle, setFieldError, setFormError, showFieldErrors } from "./forms.js";
 
@@ -29,8 +29,17 @@ function networkMessage(error) {
   return error.offline ? "网络连接失败,请检查网络后重试" : error.message;
 }
 
-function pageHeader(title, lead) {
-  return h("div", { className: "page-header" }, h("h1", { text: title }), lead ? h("p", { className: "lead", text: lead }) : null);
+/** The login or the registration page: title, lead, the form, and the way to the other one. */
+function showAuthPage(ctx, id, title, lead, form, question, otherPage) {
+  ctx.root.appendChild(
+    el(
+      "section",
+      { className: "page auth-page", id },
+      el("div", { className: "page-header" }, el("h1", { text: title }), el("p", { className: "lead", text: lead })),
+      form,
+      el("p", { className: "switch-link" }, question, otherPage)
+    )
+  );
 }
 
 function busy(button, text) {
@@ -41,6 +50,25 @@ function busy(button, text) {
     button.disabled = false;
     button.textContent = idle;
   };
+}
+
+/**
+ * Sends a login or a registration (`done()` gives the button back) and signs in with the token
+ * of the reply. A 422 shows under the fields; `placeRefusal(error)` may show another refusal
+ * itself (and return true); anything else goes to the form's error line.
+ */
+function signIn(ctx, form, done, path, body, placeRefusal) {
+  api.post(path, body, { anonymous: true }).then(
+    (reply) => {
+      setToken(reply.token);
+      ctx.afterLogin();
+    },
+    (error) => {
+      done();
+      if (error.status === 422) showFieldErrors(form, error.fields, error.message);
+      else if (!(placeRefusal && placeRefusal(error))) setFormError(form, networkMessage(error));
+    }
+  );
 }
 
 export function renderLogin(ctx) {
@@ -57,13 +85,13 @@ export function renderLogin(ctx) {
     input: { type: "password", autocomplete: "current-password", attrs: { maxlength: "128" } },
     extra: passwordToggle(() => password.input),
   });
-  const submit = h("button", { type: "submit", id: "login-submit", className: "button primary block", text: "登录" });
-  const form = h(
+  const submit = el("button", { type: "submit", id: "login-submit", className: "button primary block", text: "登录" });
+  const form = el(
     "form",
     { id: "login-form", className: "card form", noValidate: true },
     phone.element,
     password.element,
-    h("p", { className: "form-error", id: "login-error", hidden: true, attrs: { role: "alert" } }),
+    el("p", { className: "form-error", id: "login-error", hidden: true, attrs: { role: "alert" } }),
     submit
   );
   form.addEventListener("submit", (event) => {
@@ -77,30 +105,9 @@ export function renderLogin(ctx) {
       showFieldErrors(form, problems);
       return;
     }
-    const done = busy(submit, "登录中…");
-    api
-      .post("/api/auth/login", { phone: normalizePhone(phone.input.value), password: password.input.value }, { anonymous: true })
-      .then(
-        (reply) => {
-          setToken(reply.token);
-          ctx.afterLogin();
-        },
-        (error) => {
-          done();
-          if (error.status === 422) showFieldErrors(form, error.fields, error.message);
-          else setFormError(form, networkMessage(error));
-        }
-      );
+    signIn(ctx, form, busy(submit, "登录中…"), "/api/auth/login", { phone: normalizePhone(phone.input.value), password: password.input.value });
   });
-  ctx.root.appendChild(
-    h(
-      "section",
-      { className: "page auth-page", id: "login-page" },
-      pageHeader("登录", "六五环境日 · 企业环保知识竞赛"),
-      form,
-      h("p", { className: "switch-link" }, "还没有账号?", h("a", { href: "#/register", id: "to-register", className: "link", text: "立即注册" }))
-    )
-  );
+  showAuthPage(ctx, "login-page", "登录", "六五环境日 · 企业环保知识竞赛", form, "还没有账号?", el("a", { href: "#/register", id: "to-register", className: "link", text: "立即注册" }));
   phone.input.focus();
 }
 
@@ -122,7 +129,7 @@ const MAX_RESULTS = 20;
 function companyPicker(companies) {
   let selected = null;
   const indexed = companies.map((company) => ({ company, name: searchKey(company.name), code: searchKey(company.credit_code) }));
-  const search = h("input", {
+  const search = el("input", {
     id: "company-search",
     className: "input",
     type: "search",
@@ -130,23 +137,23 @@ function companyPicker(companies) {
     placeholder: "输入企业名称或统一社会信用代码",
     attrs: { "aria-controls": "company-results", "aria-describedby": "company-picker-hint" },
   });
-  const results = h("ul", { id: "company-results", className: "company-results", attrs: { "aria-label": "匹配的企业" } });
-  const selectedName = h("p", { className: "company-selected-name", id: "company-selected-name" });
-  const selectedMeta = h("p", { className: "company-selected-meta", id: "company-selected-meta" });
-  const change = h("button", { type: "button", id: "company-change", className: "button secondary small", text: "重新选择" });
-  const selectedCard = h("div", { id: "company-selected", className: "company-selected", hidden: true }, selectedName, selectedMeta, change);
+  const results = el("ul", { id: "company-results", className: "company-results", attrs: { "aria-label": "匹配的企业" } });
+  const selectedName = el("p", { className: "company-selected-name", id: "company-selected-name" });
+  const selectedMeta = el("p", { className: "company-selected-meta", id: "company-selected-meta" });
+  const change = el("button", { type: "button", id: "company-change", className: "button secondary small", text: "重新选择" });
+  const selectedCard = el("div", { id: "company-selected", className: "company-selected", hidden: true }, selectedName, selectedMeta, change);
   const errors = ["credit_code", "company_name", "subdistrict"].map((name) =>
-    h("p", { className: "field-error", dataset: { errorFor: name }, hidden: true, attrs: { role: "alert" } })
+    el("p", { className: "field-error", dataset: { errorFor: name }, hidden: true, attrs: { role: "alert" } })
   );
-  const element = h(
+  const element = el(
     "div",
     { className: "field company-picker", id: "company-picker", dataset: { field: "credit_code" } },
-    h("label", { className: "field-label", htmlFor: "company-search", text: "在企业名录中搜索" }),
+    el("label", { className: "field-label", htmlFor: "company-search", text: "在企业名录中搜索" }),
     search,
     results,
     selectedCard,
     errors,
-    h("p", { className: "field-hint", id: "company-picker-hint", text: "请从区生态环境局企业名录中选择。找不到本企业?请联系组织者核实名录" })
+    el("p", { className: "field-hint", id: "company-picker-hint", text: "请从区生态环境局企业名录中选择。找不到本企业?请联系组织者核实名录" })
   );
 
   function showResults() {
@@ -157,21 +164,21 @@ function companyPicker(companies) {
     matches.slice(0, MAX_RESULTS).forEach((entry) => {
       const c = entry.company;
       results.appendChild(
-        h(
+        el(
           "li",
           null,
-          h(
+          el(
             "button",
             { type: "button", className: "company-option", dataset: { creditCode: c.credit_code }, on: { click: () => pick(c) } },
-            h("span", { className: "company-option-name", text: c.name }),
-            h("span", { className: "company-option-meta", text: `${c.credit_code} · ${c.subdistrict}` })
+            el("span", { className: "company-option-name", text: c.name }),
+            el("span", { className: "company-option-meta", text: `${c.credit_code} · ${c.subdistrict}` })
           )
         )
       );
     });
-    if (matches.length === 0) results.appendChild(h("li", { className: "company-results-note", text: "没有找到匹配的企业,请换个关键词" }));
+    if (matches.length === 0) results.appendChild(el("li", { className: "company-results-note", text: "没有找到匹配的企业,请换个关键词" }));
     else if (matches.length > MAX_RESULTS) {
-      results.appendChild(h("li", { className: "company-results-note", text: `还有 ${matches.length - MAX_RESULTS} 家企业,请输入更多文字缩小范围` }));
+      results.appendChild(el("li", { className: "company-results-note", text: `还有 ${matches.length - MAX_RESULTS} 家企业,请输入更多文字缩小范围` }));
     }
   }
 
@@ -288,30 +295,22 @@ export function renderRegister(ctx) {
     hint: "至少 8 位",
     extra: passwordToggle(() => password.input),
   });
-  const companySlot = h("div", { className: "company-slot", id: "company-slot" }, h("p", { className: "status-block", text: "正在读取企业名录…" }));
-  const submit = h("button", { type: "submit", id: "register-submit", className: "button primary block", text: "注册并登录", disabled: true });
-  const form = h(
+  const companySlot = el("div", { className: "company-slot", id: "company-slot" }, el("p", { className: "status-block", text: "正在读取企业名录…" }));
+  const submit = el("button", { type: "submit", id: "register-submit", className: "button primary block", text: "注册并登录", disabled: true });
+  const form = el(
     "form",
     { id: "register-form", className: "card form", noValidate: true },
     name.element,
     phone.element,
     password.element,
-    h("h2", { className: "form-section", text: "所属企业" }),
+    el("h2", { className: "form-section", text: "所属企业" }),
     companySlot,
-    h("p", { className: "form-error", id: "register-error", hidden: true, attrs: { role: "alert" } }),
+    el("p", { className: "form-error", id: "register-error", hidden: true, attrs: { role: "alert" } }),
     submit
   );
   let company = null;
 
-  ctx.root.appendChild(
-    h(
-      "section",
-      { className: "page auth-page", id: "register-page" },
-      pageHeader("注册", "请如实填写,成绩按企业和街道统计"),
-      form,
-      h("p", { className: "switch-link" }, "已有账号?", h("a", { href: "#/login", id: "to-login", className: "link", text: "直接登录" }))
-    )
-  );
+  showAuthPage(ctx, "register-page", "注册", "请如实填写,成绩按企业和街道统计", form, "已有账号?", el("a", { href: "#/login", id: "to-login", className: "link", text: "直接登录" }));
 
   loadRoster().then((companies) => {
     if (!ctx.active()) return;
@@ -347,21 +346,12 @@ export function renderRegister(ctx) {
       { name: name.input.value.trim(), phone: normalizePhone(phone.input.value), password: password.input.value },
       company.values()
     );
-    const done = busy(submit, "正在注册…");
-    api.post("/api/auth/register", body, { anonymous: true }).then(
-      (reply) => {
-        setToken(reply.token);
-        ctx.afterLogin();
-      },
-      (error) => {
-        done();
-        if (error.status === 422) showFieldErrors(form, error.fields, error.message);
-        else if (error.code === "phone_taken") {
-          setFieldError(form, "phone", error.message);
-          showFieldErrors(form, {});
-        } else setFormError(form, networkMessage(error));
-      }
-    );
+    signIn(ctx, form, busy(submit, "正在注册…"), "/api/auth/register", body, (error) => {
+      if (error.code !== "phone_taken") return false;
+      setFieldError(form, "phone", error.message);
+      showFieldErrors(form, {});
+      return true;
+    });
   });
   name.input.focus();
 }

@@ -17,7 +17,7 @@
 import { api } from "./api.js";
 import { personKey, storedAttemptIds } from "./local.js";
 import { readJson, remove, writeJson } from "./storage.js";
-import { backoffDelay, retryingQueues } from "./retry.js";
+import { AttemptQueue, retryingQueues } from "./retry.js";
 
 const queues = retryingQueues((attemptId, key) => new AnswerQueue(attemptId, key));
 let counter = 0;
@@ -33,19 +33,13 @@ export function resumeAnswerQueues() {
   queues.forEach((queue) => queue.resume());
 }
 
-class AnswerQueue {
+class AnswerQueue extends AttemptQueue {
   constructor(attemptId, key) {
-    this.attemptId = attemptId;
-    this.key = key;
-    this.sending = false;
-    this.timer = 0;
-    this.failures = 0;
+    super("pending", attemptId, key);
     this.lastFailure = null; // the ApiError behind the current retries
-    this.paused = false; // a 401: waits for the next login
     this.halted = null; // {code, message} after a 409: nothing can be saved any more
     this.everSaved = false;
     this.dropped = null; // message about an answer the server refused (422/404)
-    this.listeners = [];
     this.waiters = [];
   }
 
@@ -85,19 +79,9 @@ class AnswerQueue {
     this.notify();
   }
 
-  /** Tries now (cancelling a scheduled retry). */
-  kick() {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = 0;
-    }
-    this.pump();
-  }
-
   pump() {
     if (this.sending || this.halted || this.paused) return;
-    // Someone else signed in on this phone: keep these answers for their owner.
-    if (personKey("pending", this.attemptId) !== this.key) return;
+    if (!this.ownerSignedIn()) return;
     const all = this.entries();
     const numbers = Object.keys(all);
     if (numbers.length === 0) {
@@ -139,10 +123,7 @@ class AnswerQueue {
       this.failures += 1;
       this.lastFailure = error;
       this.notify();
-      this.timer = setTimeout(() => {
-        this.timer = 0;
-        this.pump();
-      }, backoffDelay(this.failures));
+      this.retry.after(this.failures);
     } else {
       // The server will never take this answer (e.g. a question that does not exist): drop
       // it, say so, and go on with the others.
@@ -214,15 +195,12 @@ class AnswerQueue {
 
   /** Calls `listener(state)` now and on every change; returns the unsubscribe function. */
   subscribe(listener) {
-    this.listeners.push(listener);
+    const unsubscribe = super.subscribe(listener);
     listener(this.state());
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
+    return unsubscribe;
   }
 
   notify() {
-    const state = this.state();
-    this.listeners.slice().forEach((listener) => listener(state));
+    this.emit(this.state());
   }
 }

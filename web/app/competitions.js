@@ -3,12 +3,13 @@
 // close. The person's attempts come from GET /api/me (or, on a server without it, from what
 // this phone remembers).
 
+import { clear, el, fill } from "/static/shared/dom.js";
+import { backoffDelay } from "/static/shared/retry.js";
 import { api } from "./api.js";
 import { showDialog, showNotice } from "./dialog.js";
-import { clear, fill, h, statusBlock } from "./dom.js";
+import { statusBlock } from "./dom.js";
 import { STATUS_LABELS, formatChinaTime, formatPoints } from "./format.js";
 import { handOverStartedAttempt, rememberAttempt, rememberedAttempts } from "./local.js";
-import { backoffDelay } from "./retry.js";
 
 /** `{participant, attempts}` from /api/me; null when the server has no such route yet. */
 function loadMe() {
@@ -22,13 +23,13 @@ function loadMe() {
 }
 
 export function renderCompetitions(ctx) {
-  const list = h("div", { id: "competition-list", className: "competition-list", attrs: { "aria-live": "polite" } });
-  const refresh = h("button", { type: "button", id: "refresh-competitions", className: "button secondary small", text: "刷新" });
+  const list = el("div", { id: "competition-list", className: "competition-list", attrs: { "aria-live": "polite" } });
+  const refresh = el("button", { type: "button", id: "refresh-competitions", className: "button secondary small", text: "刷新" });
   ctx.root.appendChild(
-    h(
+    el(
       "section",
       { className: "page", id: "competitions-page" },
-      h("div", { className: "page-header row" }, h("h1", { text: "竞赛" }), refresh),
+      el("div", { className: "page-header row" }, el("h1", { text: "竞赛" }), refresh),
       list
     )
   );
@@ -54,7 +55,7 @@ export function renderCompetitions(ctx) {
         refresh.disabled = false;
         failures += 1;
         const message = error.retryable ? "网络连接失败,正在重试…" : error.message;
-        fill(list, statusBlock("competitions-status", message), h("button", { type: "button", className: "button secondary", text: "立即重试", on: { click: load } }));
+        fill(list, statusBlock("competitions-status", message), el("button", { type: "button", className: "button secondary", text: "立即重试", on: { click: load } }));
         if (error.retryable) retryTimer = setTimeout(load, backoffDelay(failures));
       }
     );
@@ -63,7 +64,7 @@ export function renderCompetitions(ctx) {
   function draw(competitions, attempts) {
     clear(list);
     if (competitions.length === 0) {
-      list.appendChild(h("p", { className: "empty", id: "competitions-empty", text: "暂时没有竞赛,请留意组织者的通知" }));
+      list.appendChild(el("p", { className: "empty", id: "competitions-empty", text: "暂时没有竞赛,请留意组织者的通知" }));
       return;
     }
     const highlight = ctx.highlightedCompetition();
@@ -103,34 +104,34 @@ export function renderCompetitions(ctx) {
 
     const score =
       latest && latest.score !== undefined && latest.score !== null
-        ? h("p", { className: "competition-score" }, "我的成绩:", h("strong", { text: formatPoints(latest.score) }), ` / ${formatPoints(latest.max_score)} 分`)
+        ? el("p", { className: "competition-score" }, "我的成绩:", el("strong", { text: formatPoints(latest.score) }), ` / ${formatPoints(latest.max_score)} 分`)
         : null;
-    return h(
+    return el(
       "article",
       { className: "card competition-card", dataset: { competitionId: competition.id, status: competition.status } },
-      h(
+      el(
         "div",
         { className: "competition-head" },
-        h("h2", { className: "competition-title", text: competition.title }),
-        h("span", { className: `badge competition-status status-${competition.status}`, dataset: { status: competition.status }, text: STATUS_LABELS[competition.status] || competition.status })
+        el("h2", { className: "competition-title", text: competition.title }),
+        el("span", { className: `badge competition-status status-${competition.status}`, dataset: { status: competition.status }, text: STATUS_LABELS[competition.status] || competition.status })
       ),
-      h("p", { className: "competition-window", text: `${formatChinaTime(competition.opens_at)} 至 ${formatChinaTime(competition.closes_at)}` }),
-      h("p", {
+      el("p", { className: "competition-window", text: `${formatChinaTime(competition.opens_at)} 至 ${formatChinaTime(competition.closes_at)}` }),
+      el("p", {
         className: "competition-meta",
         text: `共 ${competition.question_count} 题 · 满分 ${formatPoints(competition.max_score)} 分 · 限时 ${competition.duration_minutes} 分钟`,
       }),
       score,
-      note ? h("p", { className: "competition-note", text: note }) : null,
-      actions.length ? h("div", { className: "competition-actions" }, actions) : null
+      note ? el("p", { className: "competition-note", text: note }) : null,
+      actions.length ? el("div", { className: "competition-actions" }, actions) : null
     );
   }
 
   function link(text, href, action, primary) {
-    return h("a", { className: primary ? "button primary" : "button secondary", href, text, dataset: { action } });
+    return el("a", { className: primary ? "button primary" : "button secondary", href, text, dataset: { action } });
   }
 
   function button(text, action, onClick) {
-    return h("button", { type: "button", className: "button primary", text, dataset: { action }, on: { click: onClick } });
+    return el("button", { type: "button", className: "button primary", text, dataset: { action }, on: { click: onClick } });
   }
 
   function confirmStart(competition) {
@@ -148,7 +149,7 @@ export function renderCompetitions(ctx) {
     showDialog({
       id: "start-dialog",
       title: competition.title,
-      body: h("ul", { className: "rules" }, rules.map((rule) => h("li", { text: rule }))),
+      body: el("ul", { className: "rules" }, rules.map((rule) => el("li", { text: rule }))),
       dismissible: true,
       actions: [
         { id: "cancel-start", text: "取消" },

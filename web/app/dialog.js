@@ -1,7 +1,7 @@
 // In-page dialogs instead of alert()/confirm(): those are blocked or ugly in WeChat's browser,
 // and a native dialog takes focus from the window, which the exam would count as 切屏.
 
-import { h } from "./dom.js";
+import { el } from "/static/shared/dom.js";
 
 let open = null;
 
@@ -12,7 +12,7 @@ let open = null;
 export function showDialog({ id, title, body, actions, dismissible }) {
   if (open) open.close();
   const buttons = (actions || []).map((action) =>
-    h("button", {
+    el("button", {
       type: "button",
       id: action.id,
       className: action.primary ? "button primary" : "button secondary",
@@ -26,14 +26,14 @@ export function showDialog({ id, title, body, actions, dismissible }) {
     })
   );
   const titleId = `${id}-title`;
-  const dialog = h(
+  const dialog = el(
     "div",
     { className: "dialog", id, attrs: { role: "dialog", "aria-modal": "true", "aria-labelledby": titleId } },
-    h("h2", { className: "dialog-title", id: titleId, text: title }),
-    h("div", { className: "dialog-body" }, body),
-    h("div", { className: "dialog-actions" }, buttons)
+    el("h2", { className: "dialog-title", id: titleId, text: title }),
+    el("div", { className: "dialog-body" }, body),
+    el("div", { className: "dialog-actions" }, buttons)
   );
-  const backdrop = h("div", { className: "dialog-backdrop" }, dialog);
+  const backdrop = el("div", { className: "dialog-backdrop" }, dialog);
   if (dismissible) {
     backdrop.addEventListener("click", (event) => {
       if (event.target === backdrop) close();
@@ -70,7 +70,7 @@ export function showNotice({ id, title, message, buttonText }) {
     showDialog({
       id,
       title,
-      body: h("p", { text: message }),
+      body: el("p", { text: message }),
       actions: [{ id: `${id}-ok`, text: buttonText || "知道了", primary: true, onClick: () => resolve() }],
     });
   });

@@ -1,5 +1,5 @@
-// How times, durations, points and answers read for people in China (UTC+8, whatever the
-// phone's time zone setting says).
+// How times, points and answers read for people in China (UTC+8, whatever the phone's time
+// zone setting says). The time someone took is web/shared/format.js.
 
 const CHINA_OFFSET_MS = 8 * 3600 * 1000;
 
@@ -32,16 +32,6 @@ export function formatClock(ms) {
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
-}
-
-/** Time used: `12分05秒`, `1小时02分`. */
-export function formatDuration(seconds) {
-  const total = Math.max(0, Math.round(Number(seconds) || 0));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}小时${pad(m)}分${pad(s)}秒`;
-  return `${m}分${pad(s)}秒`;
 }
 
 /** Points as the server sends them (2, 1.5): never `1.5000000001`. */

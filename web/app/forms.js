@@ -1,7 +1,7 @@
 // Form fields with a label, an optional hint and an error line under each field, and the
 // mapping of a server 422 (`fields: {field: message}`) onto those lines.
 
-import { h } from "./dom.js";
+import { el } from "/static/shared/dom.js";
 
 /**
  * A labelled field. `name` is the API field name; the input gets id `${prefix}-${name}` and
@@ -11,16 +11,16 @@ export function field({ prefix, name, label, input, hint, extra }) {
   const id = `${prefix}-${name.replace(/_/g, "-")}`;
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
-  const control = h("input", Object.assign({ id, name, className: "input" }, input || {}));
+  const control = el("input", Object.assign({ id, name, className: "input" }, input || {}));
   const described = [hint ? hintId : null, errorId].filter(Boolean).join(" ");
   control.setAttribute("aria-describedby", described);
-  const hintElement = hint ? h("p", { className: "field-hint", id: hintId, text: hint }) : null;
-  const error = h("p", { className: "field-error", id: errorId, dataset: { errorFor: name }, hidden: true, attrs: { role: "alert" } });
-  const element = h(
+  const hintElement = hint ? el("p", { className: "field-hint", id: hintId, text: hint }) : null;
+  const error = el("p", { className: "field-error", id: errorId, dataset: { errorFor: name }, hidden: true, attrs: { role: "alert" } });
+  const element = el(
     "div",
     { className: "field", dataset: { field: name } },
-    h("label", { className: "field-label", htmlFor: id, text: label }),
-    extra ? h("div", { className: "input-row" }, control, extra) : control,
+    el("label", { className: "field-label", htmlFor: id, text: label }),
+    extra ? el("div", { className: "input-row" }, control, extra) : control,
     hintElement,
     error
   );
@@ -29,7 +29,7 @@ export function field({ prefix, name, label, input, hint, extra }) {
 
 /** A show/hide button for a password input (typing a password on a phone is error-prone). */
 export function passwordToggle(getInput) {
-  const button = h("button", {
+  const button = el("button", {
     type: "button",
     className: "password-toggle",
     text: "显示",

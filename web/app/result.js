@@ -2,44 +2,32 @@
 // GET /api/attempts/{id} is the truth; the submit reply kept on this phone adds the time used
 // (and the rank, on a server whose attempt view does not carry it yet).
 
-import { api } from "./api.js";
-import { h } from "./dom.js";
-import { formatChinaTime, formatDuration, formatPoints } from "./format.js";
+import { el } from "/static/shared/dom.js";
+import { formatDuration } from "/static/shared/format.js";
+import { formatChinaTime, formatPoints } from "./format.js";
 import { loadResult, takeNote } from "./local.js";
-import { competitionOrNull, keepTrying } from "./loader.js";
+import { renderAttemptPage } from "./loader.js";
 
 function pick(a, b) {
   return a !== undefined && a !== null ? a : b;
 }
 
 export function renderResult(ctx) {
-  const attemptId = Number(ctx.params[0]);
-  const note = takeNote(attemptId);
-  const page = h("section", { className: "page", id: "result-page", dataset: { attemptId } });
-  ctx.root.appendChild(page);
-  keepTrying(
-    ctx,
-    page,
-    "result-status",
-    () =>
-      api.get(`/api/attempts/${attemptId}`).then((view) =>
-        competitionOrNull(api, view.competition_id).then((competition) => ({ view, competition }))
-      ),
-    (data) => draw(page, attemptId, data.view, data.competition, note)
-  );
+  const note = takeNote(Number(ctx.params[0]));
+  renderAttemptPage(ctx, "result", (page, attemptId, view, competition) => draw(page, attemptId, view, competition, note));
 }
 
 function draw(page, attemptId, view, competition, note) {
   while (page.firstChild) page.removeChild(page.firstChild);
   const title = competition ? competition.title : "竞赛成绩";
   if (view.status !== "submitted") {
-    page.appendChild(h("div", { className: "page-header" }, h("h1", { text: title })));
+    page.appendChild(el("div", { className: "page-header" }, el("h1", { text: title })));
     page.appendChild(
-      h(
+      el(
         "div",
         { className: "card" },
-        h("p", { id: "result-pending", text: "这份答卷还没有提交。" }),
-        h("a", { className: "button primary block", id: "continue-exam", href: `#/exam/${attemptId}`, text: "继续答题" })
+        el("p", { id: "result-pending", text: "这份答卷还没有提交。" }),
+        el("a", { className: "button primary block", id: "continue-exam", href: `#/exam/${attemptId}`, text: "继续答题" })
       )
     );
     return;
@@ -55,39 +43,39 @@ function draw(page, attemptId, view, competition, note) {
 
   const facts = [
     ["排名", "result-rank", rank !== undefined && rank !== null ? `第 ${rank} 名` : "暂无排名"],
-    ["用时", "result-duration", duration !== undefined && duration !== null ? formatDuration(duration) : "—"],
+    ["用时", "result-duration", duration !== undefined && duration !== null ? formatDuration(duration, { hours: true }) : "—"],
     ["答对", "result-correct", correct !== undefined && correct !== null ? `${correct}${total ? ` / ${total}` : ""} 题` : "—"],
     ["交卷时间", "result-submitted-at", view.submitted_at ? formatChinaTime(view.submitted_at) : "—"],
   ];
   const revealed = (view.questions || []).some((q) => Array.isArray(q.answer));
   const closed = revealed || (competition && competition.status === "closed");
-  page.appendChild(h("div", { className: "page-header" }, h("h1", { text: "我的成绩" }), h("p", { className: "lead", id: "result-competition", text: title })));
-  if (note) page.appendChild(h("p", { className: "warning", id: "result-notice", text: note, attrs: { role: "alert" } }));
+  page.appendChild(el("div", { className: "page-header" }, el("h1", { text: "我的成绩" }), el("p", { className: "lead", id: "result-competition", text: title })));
+  if (note) page.appendChild(el("p", { className: "warning", id: "result-notice", text: note, attrs: { role: "alert" } }));
   page.appendChild(
-    h(
+    el(
       "div",
       { className: "card result-card" },
-      h(
+      el(
         "p",
         { className: "result-score-line" },
-        h("span", { className: "result-score", id: "result-score", text: formatPoints(score) }),
-        h("span", { className: "result-max" }, " / ", h("span", { id: "result-max-score", text: formatPoints(maxScore) }), " 分")
+        el("span", { className: "result-score", id: "result-score", text: formatPoints(score) }),
+        el("span", { className: "result-max" }, " / ", el("span", { id: "result-max-score", text: formatPoints(maxScore) }), " 分")
       ),
-      passed === null ? null : h("p", { className: passed ? "badge pass" : "badge fail", id: "result-pass", text: passed ? "已达合格线" : "未达合格线" }),
-      h(
+      passed === null ? null : el("p", { className: passed ? "badge pass" : "badge fail", id: "result-pass", text: passed ? "已达合格线" : "未达合格线" }),
+      el(
         "dl",
         { className: "result-facts" },
-        facts.map((fact) => h("div", { className: "fact" }, h("dt", { text: fact[0] }), h("dd", { id: fact[1], text: fact[2] })))
+        facts.map((fact) => el("div", { className: "fact" }, el("dt", { text: fact[0] }), el("dd", { id: fact[1], text: fact[2] })))
       )
     )
   );
   if (closed) {
-    page.appendChild(h("a", { className: "button primary block", id: "review-link", href: `#/review/${attemptId}`, text: "查看答案与解析" }));
+    page.appendChild(el("a", { className: "button primary block", id: "review-link", href: `#/review/${attemptId}`, text: "查看答案与解析" }));
   } else {
     const text = competition
       ? `答案与解析将于 ${formatChinaTime(competition.closes_at)} 竞赛结束后开放,届时可在此查看。`
       : "答案与解析将于竞赛结束后开放,届时可在此查看。";
-    page.appendChild(h("p", { className: "notice", id: "review-opens", text }));
+    page.appendChild(el("p", { className: "notice", id: "review-opens", text }));
   }
-  page.appendChild(h("a", { className: "button secondary block", id: "back-to-list", href: "#/competitions", text: "返回竞赛列表" }));
+  page.appendChild(el("a", { className: "button secondary block", id: "back-to-list", href: "#/competitions", text: "返回竞赛列表" }));
 }

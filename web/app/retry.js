@@ -1,13 +1,40 @@
-// Backoff for everything that retries by itself (autosave, 切屏 reports, submit, loading).
-// Jitter keeps a hall of phones from hammering a restarting server in step; the cap keeps a
-// page that was offline for 30 s from waiting long once the network is back.
+// What the contestant pages' two queues (autosave.js, 切屏 reports in tabswitch.js) share:
+// when they try again — the backoff itself is web/shared/retry.js (about 1 s, 2 s, 4 s, then
+// 5 s, with jitter) — whose they are, and who listens to them.
 
-export const MAX_RETRY_MS = 5000;
+import { backoffDelay } from "/static/shared/retry.js";
+import { personKey } from "./local.js";
 
-/** Delay before retry number `failures` (1, 2, …): about 1 s, 2 s, 4 s, then up to 5 s. */
-export function backoffDelay(failures) {
-  const ceiling = Math.min(MAX_RETRY_MS, 1000 * Math.pow(2, Math.max(0, Math.min(failures, 10) - 1)));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
+/**
+ * The next run of one queue's `run()`: `now()` at once, cancelling a scheduled retry (the
+ * network is back, the page is visible again, a new answer); `after(failures)` after the
+ * backoff for that many failures in a row.
+ */
+export class RetryTimer {
+  constructor(run) {
+    this.run = run;
+    this.timer = 0;
+  }
+
+  now() {
+    this.cancel();
+    this.run();
+  }
+
+  after(failures) {
+    this.cancel();
+    this.timer = setTimeout(() => {
+      this.timer = 0;
+      this.run();
+    }, backoffDelay(failures));
+  }
+
+  cancel() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = 0;
+    }
+  }
 }
 
 /**
@@ -38,7 +65,46 @@ export function retryingQueues(create) {
   };
 }
 
-/** Milliseconds to wait, as a promise (never rejects). */
-export function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A queue of one attempt of one person, stored under `key` (`personKey(kind, attemptId)`): it
+ * sends one request at a time (`sending`), `kick()` tries now, `retry.after(failures)` after
+ * the backoff, `paused` holds it after a 401 until the next login, and listeners hear what it
+ * reports. Subclasses say what `pump()` sends.
+ */
+export class AttemptQueue {
+  constructor(kind, attemptId, key) {
+    this.kind = kind;
+    this.attemptId = attemptId;
+    this.key = key;
+    this.sending = false;
+    this.retry = new RetryTimer(() => this.pump());
+    this.failures = 0;
+    this.paused = false; // a 401: waits for the next login
+    this.listeners = [];
+  }
+
+  /** Tries now (cancelling a scheduled retry). */
+  kick() {
+    this.retry.now();
+  }
+
+  /**
+   * Whether the person signed in now is the one this queue belongs to. Someone else may have
+   * signed in on this phone: what is stored then waits for its owner.
+   */
+  ownerSignedIn() {
+    return personKey(this.kind, this.attemptId) === this.key;
+  }
+
+  /** Calls `listener(event)` on every event; returns the unsubscribe function. */
+  subscribe(listener) {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  emit(event) {
+    this.listeners.slice().forEach((listener) => listener(event));
+  }
 }

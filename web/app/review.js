@@ -3,10 +3,9 @@
 // `explanation` to the attempt only once the competition closed; before that the page says
 // when the review opens.
 
-import { api } from "./api.js";
-import { h } from "./dom.js";
+import { el } from "/static/shared/dom.js";
 import { KIND_LABELS, formatChinaTime, formatKeys, formatPoints } from "./format.js";
-import { competitionOrNull, keepTrying } from "./loader.js";
+import { renderAttemptPage } from "./loader.js";
 
 const VERDICTS = {
   correct: "✓ 正确",
@@ -26,25 +25,13 @@ function verdict(question, chosen) {
 }
 
 export function renderReview(ctx) {
-  const attemptId = Number(ctx.params[0]);
-  const page = h("section", { className: "page", id: "review-page", dataset: { attemptId } });
-  ctx.root.appendChild(page);
-  keepTrying(
-    ctx,
-    page,
-    "review-status",
-    () =>
-      api.get(`/api/attempts/${attemptId}`).then((view) =>
-        competitionOrNull(api, view.competition_id).then((competition) => ({ view, competition }))
-      ),
-    (data) => draw(page, attemptId, data.view, data.competition)
-  );
+  renderAttemptPage(ctx, "review", draw);
 }
 
 function draw(page, attemptId, view, competition) {
   while (page.firstChild) page.removeChild(page.firstChild);
   const title = competition ? competition.title : "答案与解析";
-  page.appendChild(h("div", { className: "page-header" }, h("h1", { text: "答案与解析" }), h("p", { className: "lead", text: title })));
+  page.appendChild(el("div", { className: "page-header" }, el("h1", { text: "答案与解析" }), el("p", { className: "lead", text: title })));
   const questions = view.questions || [];
   const revealed = questions.some((q) => Array.isArray(q.answer));
   if (view.status !== "submitted" || !revealed) {
@@ -54,9 +41,9 @@ function draw(page, attemptId, view, competition) {
         : competition
         ? `答案与解析将于 ${formatChinaTime(competition.closes_at)} 竞赛结束后开放,届时请再来查看。`
         : "答案与解析将于竞赛结束后开放,届时请再来查看。";
-    page.appendChild(h("p", { className: "notice", id: "review-locked", text }));
-    page.appendChild(h("a", { className: "button secondary block", href: `#/result/${attemptId}`, text: "查看成绩" }));
-    page.appendChild(h("a", { className: "button secondary block", href: "#/competitions", text: "返回竞赛列表" }));
+    page.appendChild(el("p", { className: "notice", id: "review-locked", text }));
+    page.appendChild(el("a", { className: "button secondary block", href: `#/result/${attemptId}`, text: "查看成绩" }));
+    page.appendChild(el("a", { className: "button secondary block", href: "#/competitions", text: "返回竞赛列表" }));
     return;
   }
   const answers = view.answers || {};
@@ -67,14 +54,14 @@ function draw(page, attemptId, view, competition) {
     counts[result] += 1;
     return reviewItem(q, chosen, result);
   });
-  const onlyWrong = h("button", {
+  const onlyWrong = el("button", {
     type: "button",
     id: "review-wrong-only",
     className: "button secondary small",
     text: "只看错题",
     attrs: { "aria-pressed": "false" },
   });
-  const list = h("div", { id: "review-list", className: "review-list" }, items);
+  const list = el("div", { id: "review-list", className: "review-list" }, items);
   onlyWrong.addEventListener("click", () => {
     const on = onlyWrong.getAttribute("aria-pressed") !== "true";
     onlyWrong.setAttribute("aria-pressed", on ? "true" : "false");
@@ -82,10 +69,10 @@ function draw(page, attemptId, view, competition) {
     list.classList.toggle("only-wrong", on);
   });
   page.appendChild(
-    h(
+    el(
       "div",
       { className: "card review-summary", id: "review-summary" },
-      h(
+      el(
         "p",
         null,
         `得分 ${formatPoints(view.score)} / ${formatPoints(view.max_score)} 分 · 答对 ${counts.correct} 题`,
@@ -97,7 +84,7 @@ function draw(page, attemptId, view, competition) {
     )
   );
   page.appendChild(list);
-  page.appendChild(h("a", { className: "button secondary block", id: "back-to-list", href: "#/competitions", text: "返回竞赛列表" }));
+  page.appendChild(el("a", { className: "button secondary block", id: "back-to-list", href: "#/competitions", text: "返回竞赛列表" }));
 }
 
 function reviewItem(q, chosen, result) {
@@ -108,33 +95,33 @@ function reviewItem(q, chosen, result) {
     const marks = [];
     if (isAnswer) marks.push("正确答案");
     if (isChosen) marks.push("你的选择");
-    return h(
+    return el(
       "li",
       {
         className: `review-option${isAnswer ? " is-answer" : ""}${isChosen ? " is-chosen" : ""}${isChosen && !isAnswer ? " is-wrong" : ""}`,
         dataset: { option: option.key },
       },
-      h("span", { className: "option-key", text: q.kind === "judge" ? (option.key === "T" ? "✓" : "✗") : option.key }),
-      h("span", { className: "option-text", text: option.text }),
-      marks.length ? h("span", { className: "review-option-mark", text: marks.join(" · ") }) : null
+      el("span", { className: "option-key", text: q.kind === "judge" ? (option.key === "T" ? "✓" : "✗") : option.key }),
+      el("span", { className: "option-text", text: option.text }),
+      marks.length ? el("span", { className: "review-option-mark", text: marks.join(" · ") }) : null
     );
   });
-  return h(
+  return el(
     "article",
     { className: `card review-item result-${result}`, dataset: { no: q.no, result } },
-    h(
+    el(
       "div",
       { className: "question-head" },
-      h("span", { className: "badge question-kind", text: KIND_LABELS[q.kind] || q.kind }),
-      h("span", { className: "question-number", text: `第 ${q.no} 题` }),
-      h("span", { className: "question-points", text: `${formatPoints(q.points)} 分` }),
-      h("span", { className: `review-mark mark-${result}`, text: VERDICTS[result] })
+      el("span", { className: "badge question-kind", text: KIND_LABELS[q.kind] || q.kind }),
+      el("span", { className: "question-number", text: `第 ${q.no} 题` }),
+      el("span", { className: "question-points", text: `${formatPoints(q.points)} 分` }),
+      el("span", { className: `review-mark mark-${result}`, text: VERDICTS[result] })
     ),
-    h("p", { className: "question-stem", text: q.stem }),
-    h("ul", { className: "review-options" }, options),
-    h("p", { className: "review-yours" }, "你的答案:", h("strong", { text: formatKeys(chosen, q.kind) })),
-    h("p", { className: "review-answer" }, "正确答案:", h("strong", { text: formatKeys(answer, q.kind) })),
-    q.regulation ? h("p", { className: "review-regulation", text: `依据:${q.regulation}` }) : null,
-    q.explanation ? h("p", { className: "review-explanation" }, h("strong", { text: "解析:" }), q.explanation) : null
+    el("p", { className: "question-stem", text: q.stem }),
+    el("ul", { className: "review-options" }, options),
+    el("p", { className: "review-yours" }, "你的答案:", el("strong", { text: formatKeys(chosen, q.kind) })),
+    el("p", { className: "review-answer" }, "正确答案:", el("strong", { text: formatKeys(answer, q.kind) })),
+    q.regulation ? el("p", { className: "review-regulation", text: `依据:${q.regulation}` }) : null,
+    q.explanation ? el("p", { className: "review-explanation" }, el("strong", { text: "解析:" }), q.explanation) : null
   );
 }

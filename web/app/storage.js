@@ -1,6 +1,8 @@
 // localStorage as JSON, never throwing: some WebViews (private mode, a full quota, storage
 // disabled by policy) refuse to store, and the exam must go on then, with memory only.
 
+import { parseJson } from "/static/shared/json.js";
+
 const memory = new Map();
 
 function probe() {
@@ -27,12 +29,7 @@ export function readJson(key, fallback) {
     }
   }
   if (text === null && memory.has(key)) text = memory.get(key);
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    return fallback;
-  }
+  return text === null ? fallback : parseJson(text, fallback);
 }
 
 export function writeJson(key, value) {

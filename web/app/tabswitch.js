@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { personKey, storedAttemptIds } from "./local.js";
 import { readJson, remove, writeJson } from "./storage.js";
-import { backoffDelay, retryingQueues } from "./retry.js";
+import { AttemptQueue, retryingQueues } from "./retry.js";
 
 /**
  * Calls `onLeave()` once per time the person leaves the page. Leaving usually fires both
@@ -70,16 +70,14 @@ export function resumeTabSwitchReports() {
   });
 }
 
-class TabSwitchReports {
+/**
+ * The stored count of 切屏 not yet reported, sent one report at a time; its listeners hear
+ * `{type: "reply", reply}` and `{type: "closed", message}`.
+ */
+class TabSwitchReports extends AttemptQueue {
   constructor(attemptId, key) {
-    this.attemptId = attemptId;
-    this.key = key;
-    this.sending = false;
-    this.timer = 0;
-    this.failures = 0;
-    this.paused = false;
+    super("tabs", attemptId, key);
     this.closed = false;
-    this.listeners = [];
   }
 
   unreported() {
@@ -94,17 +92,9 @@ class TabSwitchReports {
     this.kick();
   }
 
-  kick() {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = 0;
-    }
-    this.pump();
-  }
-
   pump() {
     if (this.sending || this.closed || this.paused) return;
-    if (personKey("tabs", this.attemptId) !== this.key) return;
+    if (!this.ownerSignedIn()) return;
     if (this.unreported() === 0) return;
     this.sending = true;
     // keepalive: the report may be sent just as the page goes to the background.
@@ -129,10 +119,7 @@ class TabSwitchReports {
           this.paused = true;
         } else if (error.retryable) {
           this.failures += 1;
-          this.timer = setTimeout(() => {
-            this.timer = 0;
-            this.pump();
-          }, backoffDelay(this.failures));
+          this.retry.after(this.failures);
         } else {
           // 404: no such attempt for this person (or a server without 切屏 records).
           this.close();
@@ -144,17 +131,5 @@ class TabSwitchReports {
   close() {
     this.closed = true;
     remove(this.key);
-  }
-
-  /** `listener({type: "reply", reply} | {type: "closed", message})`; returns unsubscribe. */
-  subscribe(listener) {
-    this.listeners.push(listener);
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
-  }
-
-  emit(event) {
-    this.listeners.slice().forEach((listener) => listener(event));
   }
 }

@@ -1,6 +1,10 @@
-// The projector page: connects to the competition's leaderboard websocket, draws the boards
-// with rank-change animation, counts down to the close by the server's clock, and reconnects
-// by itself (exponential backoff with jitter). Every name comes from users: text only.
+// The projector page: follows the competition's live board (web/shared/board.js), draws the
+// rankings with rank-change animation, counts down to the close by the server's clock, and
+// reads the competition again before each reconnect. Every name comes from users: text only.
+
+import { connectBoard } from "/static/shared/board.js";
+import { el } from "/static/shared/dom.js";
+import { formatDuration } from "/static/shared/format.js";
 
 const TOP = 10;
 const competitionId = Number(location.pathname.split("/").filter(Boolean)[1]);
@@ -10,6 +14,8 @@ let closesAt = null;
 let opensAt = null;
 let clockOffset = 0; // server time − local time, in ms
 
+// Here rather than imported: the projector's text goes in through this one line, where
+// tests/e2e/live.rs looks for it.
 function setText(element, text) {
   element.textContent = text;
 }
@@ -53,10 +59,6 @@ function tick() {
   setText($("countdown"), days > 0 ? `${days}天 ${clock}` : clock);
 }
 
-function formatDuration(seconds) {
-  return `${Math.floor(seconds / 60)}分${pad(seconds % 60)}秒`;
-}
-
 // Draws rows keyed by `key`, moving existing elements so they can slide (FLIP animation).
 function drawRows(list, rows, key, fill) {
   const before = new Map();
@@ -70,21 +72,13 @@ function drawRows(list, rows, key, fill) {
     let entry = before.get(k);
     let element = entry?.element;
     if (!element) {
-      element = document.createElement("li");
-      element.className = "row new";
-      element.dataset.key = k;
-      const rank = document.createElement("span");
-      rank.className = "rank";
-      const who = document.createElement("span");
-      who.className = "who";
-      const name = document.createElement("span");
-      name.className = "name";
-      const sub = document.createElement("span");
-      sub.className = "sub";
-      who.append(name, sub);
-      const score = document.createElement("span");
-      score.className = "score";
-      element.append(rank, who, score);
+      element = el(
+        "li",
+        { className: "row new", dataset: { key: k } },
+        el("span", { className: "rank" }),
+        el("span", { className: "who" }, el("span", { className: "name" }), el("span", { className: "sub" })),
+        el("span", { className: "score" })
+      );
       setTimeout(() => element.classList.remove("new"), 1500);
     } else if (entry.rank > row.rank) {
       element.classList.add("moved-up");
@@ -139,57 +133,14 @@ function showConnection(state, text) {
   setText(badge, text);
 }
 
-let failures = 0;
-let lastSeq = -1;
-
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ws/competitions/${competitionId}/leaderboard?top=${TOP}`);
-  socket.addEventListener("open", () => {
-    failures = 0;
-    showConnection("live", "实时连接");
-  });
-  socket.addEventListener("message", (event) => {
-    let frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (frame.type !== "snapshot" || frame.seq < lastSeq) return;
-    lastSeq = frame.seq;
-    draw(frame);
-  });
-  socket.addEventListener("close", () => {
-    failures += 1;
-    // Exponential backoff with jitter, capped at 30 s, so a hall of screens and phones does
-    // not reconnect all at once after a server restart.
-    const base = Math.min(30000, 500 * 2 ** Math.min(failures, 6));
-    const delay = base / 2 + Math.random() * (base / 2);
-    showConnection("down", `连接中断,${Math.ceil(delay / 1000)} 秒后重连`);
-    lastSeq = -1;
-    setTimeout(start, delay);
-  });
-}
-
-async function start() {
-  showConnection("connecting", "连接中");
-  try {
-    if (!(await loadCompetition())) {
-      setTimeout(start, 5000);
-      return;
-    }
-  } catch {
-    failures += 1;
-    setTimeout(start, Math.min(30000, 1000 * 2 ** Math.min(failures, 5)));
-    showConnection("down", "服务器暂时无法连接");
-    return;
-  }
-  connect();
-}
-
 const qr = $("qr");
 qr.src = `/api/competitions/${competitionId}/join-qr.svg`;
 setText($("join-url"), `${location.protocol}//${location.host}/?competition=${competitionId}`);
 setInterval(tick, 250);
-start();
+connectBoard(competitionId, {
+  top: TOP,
+  onFrame: draw,
+  onConnection: showConnection,
+  // The title and the server's clock are read again before each connection.
+  beforeConnect: loadCompetition,
+});

@@ -5,11 +5,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::error::{AppError, AppJson};
 use super::extract::CurrentParticipant;
-use crate::accounts::{Profile, Registered, Registration};
+use crate::accounts::{Profile, Registered, Registration, Token};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -46,12 +46,10 @@ struct Login {
     password: String,
 }
 
-async fn login(
-    State(state): State<AppState>,
-    AppJson(body): AppJson<Login>,
-) -> Result<Json<Token>, AppError> {
-    let token = state.accounts.login(&body.phone, &body.password).await?;
-    Ok(Json(Token { token }))
+async fn login(State(state): State<AppState>, AppJson(body): AppJson<Login>) -> Reply<Token> {
+    Ok(Json(
+        state.accounts.login(&body.phone, &body.password).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -63,16 +61,14 @@ struct AdminLogin {
 async fn admin_login(
     State(state): State<AppState>,
     AppJson(body): AppJson<AdminLogin>,
-) -> Result<Json<Token>, AppError> {
-    let token = state
-        .accounts
-        .organizer_login(&body.username, &body.password)
-        .await?;
-    Ok(Json(Token { token }))
+) -> Reply<Token> {
+    let accounts = &state.accounts;
+    Ok(Json(
+        accounts
+            .organizer_login(&body.username, &body.password)
+            .await?,
+    ))
 }
 
-/// `{"token"}`.
-#[derive(Serialize)]
-struct Token {
-    token: String,
-}
+/// A JSON reply or an error.
+type Reply<T> = Result<Json<T>, AppError>;

@@ -1,15 +1,17 @@
-//! Competitions as participants and the projector see them, the leaderboard, and starting
-//! (or resuming) an attempt.
+//! Competitions: as participants and the projector see them, starting (or resuming) an
+//! attempt, and for organizers creating one (with the blueprint's feasibility check), listing
+//! and closing them.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
 
-use super::error::AppError;
-use super::extract::AppPath;
-use super::extract::CurrentParticipant;
-use crate::competitions::CompetitionView;
+use super::error::{AppError, AppJson};
+use super::extract::{AppPath, CurrentOrganizer, CurrentParticipant};
+use crate::competitions::{BlueprintCheck, CompetitionInput, CompetitionView};
 use crate::exam::AttemptView;
 use crate::state::AppState;
 
@@ -18,6 +20,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/competitions", get(list))
         .route("/api/competitions/{id}", get(show))
         .route("/api/competitions/{id}/attempts", post(start))
+        .route(
+            "/api/admin/competitions",
+            get(list_for_organizers).post(create),
+        )
+        .route("/api/admin/competitions/{id}/close", post(close))
+        .route("/api/admin/blueprints/check", post(check_blueprint))
 }
 
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<CompetitionView>>, AppError> {
@@ -54,4 +62,49 @@ async fn start(
         }
     };
     Ok((status, Json(view)))
+}
+
+async fn list_for_organizers(
+    State(state): State<AppState>,
+    CurrentOrganizer(_): CurrentOrganizer,
+) -> Result<Json<Vec<CompetitionView>>, AppError> {
+    Ok(Json(state.competitions.list().await?))
+}
+
+/// 201 with the competition, or 422 naming every invalid field and every shortfall of the
+/// bank against the blueprint.
+async fn create(
+    State(state): State<AppState>,
+    CurrentOrganizer(_): CurrentOrganizer,
+    AppJson(input): AppJson<CompetitionInput>,
+) -> Result<(StatusCode, Json<CompetitionView>), AppError> {
+    let created = state.competitions.create(&input).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Deserialize)]
+struct BlueprintRequest {
+    blueprint: Value,
+}
+
+/// The console's live feasibility check. Always 200 for a JSON body, so the editor can show
+/// problems while the organizer types.
+async fn check_blueprint(
+    State(state): State<AppState>,
+    CurrentOrganizer(_): CurrentOrganizer,
+    AppJson(input): AppJson<BlueprintRequest>,
+) -> Result<Json<BlueprintCheck>, AppError> {
+    Ok(Json(
+        state.competitions.check_blueprint(&input.blueprint).await?,
+    ))
+}
+
+/// Ends the window now; attempts in progress are graded before the reply.
+async fn close(
+    State(state): State<AppState>,
+    CurrentOrganizer(_): CurrentOrganizer,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<CompetitionView>, AppError> {
+    let competition = state.exam.close_competition(id).await?;
+    Ok(Json(state.competitions.view(&competition)))
 }

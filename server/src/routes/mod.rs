@@ -3,9 +3,9 @@
 //! the body limit, the storage guard and the request trace.
 
 pub mod accounts;
-pub mod admin;
 pub mod attempts;
-pub mod companies;
+pub mod bank;
+
 pub mod competitions;
 pub mod error;
 pub mod exports;
@@ -14,6 +14,7 @@ pub mod health;
 pub mod live;
 pub mod monitor;
 pub mod pages;
+pub mod roster;
 pub mod upload;
 
 use axum::Router;
@@ -32,11 +33,12 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(competitions::router())
         .merge(attempts::router())
-        .merge(admin::router())
-        .merge(companies::router())
+        .merge(bank::router())
+        .merge(roster::router())
         .merge(exports::router())
         .merge(monitor::router())
         .merge(live::router())
+        .merge(upload::router())
         .merge(pages::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

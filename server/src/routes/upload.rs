@@ -1,26 +1,60 @@
-//! The one upload path of the bureau's files (the question bank, the roster): the body limit,
-//! the file from a raw body or a multipart form's `file` field, the `?dry_run=` query, and the
-//! answer — 200 with the `ImportReport`, or 422 with the same shape when the file was refused.
+//! The one upload path of the bureau's files: `POST /api/admin/questions/import` and
+//! `POST /api/admin/companies/import` (organizers), one handler, one body limit, the file from
+//! a raw body or a multipart form's `file` field, the `?dry_run=` query, and the answer — 200
+//! with the `ImportReport`, or 422 with the same shape when the file was refused.
 
-use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::error::AppError;
-use crate::imports::{ImportReport, UPLOAD_LIMIT_BYTES};
+use super::extract::{AppQuery, CurrentOrganizer};
+use crate::imports::UPLOAD_LIMIT_BYTES;
 use crate::state::AppState;
+
+/// Which file an upload route takes (a const parameter of its one handler).
+const QUESTIONS: u8 = 0;
+const ROSTER: u8 = 1;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/questions/import", post(import::<QUESTIONS>))
+        .route("/api/admin/companies/import", post(import::<ROSTER>))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
+}
+
+/// 200 with the counts, or 422 with every bad row and nothing stored.
+async fn import<const FILE: u8>(
+    State(state): State<AppState>,
+    CurrentOrganizer(_): CurrentOrganizer,
+    AppQuery(query): AppQuery<ImportQuery>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let file = uploaded_file(request, &state).await?;
+    let report = match FILE {
+        QUESTIONS => state.imports.questions(&file, query.dry_run()).await?,
+        _ => state.imports.roster(&file, query.dry_run()).await?,
+    };
+    let status = if report.is_refused() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report)).into_response())
+}
 
 /// `?dry_run=true`: do the whole import, then roll it back.
 #[derive(Deserialize)]
-pub struct ImportQuery {
-    pub dry_run: Option<bool>,
+struct ImportQuery {
+    dry_run: Option<bool>,
 }
 
 impl ImportQuery {
-    pub fn dry_run(&self) -> bool {
+    fn dry_run(&self) -> bool {
         self.dry_run.unwrap_or(false)
     }
 }
@@ -38,7 +72,7 @@ fn upload_error(status: StatusCode, detail: String) -> AppError {
 }
 
 /// The uploaded file: the raw body, or the `file` field of a multipart form.
-pub async fn uploaded_file(request: Request, state: &AppState) -> Result<Bytes, AppError> {
+async fn uploaded_file(request: Request, state: &AppState) -> Result<Bytes, AppError> {
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -68,14 +102,4 @@ pub async fn uploaded_file(request: Request, state: &AppState) -> Result<Bytes, 
         "file",
         "表单中没有名为 file 的文件",
     ))
-}
-
-/// 200 with the report, or 422 with it when the file was refused (nothing stored).
-pub fn import_response(report: ImportReport) -> Response {
-    let status = if report.is_refused() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    (status, Json(report)).into_response()
 }

@@ -27,12 +27,12 @@ pub struct Competition {
 
 /// A competition to create, already validated.
 #[derive(Debug)]
-pub struct NewCompetition<'a> {
-    pub title: &'a str,
+pub struct NewCompetition {
+    pub title: String,
     pub opens_at: Millis,
     pub closes_at: Millis,
     pub duration_minutes: i64,
-    pub blueprint: &'a Blueprint,
+    pub blueprint: Blueprint,
     pub max_attempts: i64,
     pub pass_score: Points,
     pub company_score: CompanyScoreRule,
@@ -60,46 +60,33 @@ const COLUMNS: &str = "id, title, opens_at, closes_at, duration_minutes, bluepri
      pass_score, max_score, company_score, closed_at, max_tab_switches";
 
 fn from_row(row: CompetitionRow) -> Result<Competition, StoreError> {
-    let CompetitionRow {
-        id,
-        title,
-        opens_at,
-        closes_at,
-        duration_minutes,
-        blueprint,
-        max_attempts,
-        pass_score,
-        max_score,
-        company_score,
-        closed_at,
-        max_tab_switches,
-    } = row;
-    let blueprint = Blueprint::from_json(&blueprint)
+    let id = row.id;
+    let blueprint = Blueprint::from_json(&row.blueprint)
         .map_err(|e| StoreError::Corrupt(format!("competition {id} blueprint: {e}")))?;
-    let company_score: CompanyScoreInput = from_json(&company_score, "company score rule")?;
+    let company_score: CompanyScoreInput = from_json(&row.company_score, "company score rule")?;
     let company_score = CompanyScoreRule::parse(&company_score)
         .map_err(|(_, e)| StoreError::Corrupt(format!("competition {id} company score: {e}")))?;
     let points = |p: i64| Points::from_hundredths(u32::try_from(p).unwrap_or(0));
     Ok(Competition {
         id,
-        title,
-        opens_at,
-        closes_at,
-        duration_minutes,
+        title: row.title,
+        opens_at: row.opens_at,
+        closes_at: row.closes_at,
+        duration_minutes: row.duration_minutes,
         blueprint,
-        max_attempts,
-        pass_score: points(pass_score),
-        max_score: points(max_score),
+        max_attempts: row.max_attempts,
+        pass_score: points(row.pass_score),
+        max_score: points(row.max_score),
         company_score,
-        closed_early_at: closed_at,
-        max_tab_switches,
+        closed_early_at: row.closed_at,
+        max_tab_switches: row.max_tab_switches,
     })
 }
 
 impl Store {
     pub async fn create_competition(
         &self,
-        new: &NewCompetition<'_>,
+        new: &NewCompetition,
         now: Millis,
     ) -> Result<Competition, StoreError> {
         let row: CompetitionRow = self
@@ -110,7 +97,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              RETURNING {COLUMNS}"
         ))
-        .bind(new.title)
+        .bind(&new.title)
         .bind(new.opens_at)
         .bind(new.closes_at)
         .bind(new.duration_minutes)

@@ -1,56 +1,27 @@
-//! Organizer routes: login lives in `accounts`; here the question bank (import with dry run,
-//! browse, coverage, export) and competitions (create with the feasibility check, close).
+//! The question bank for organizers: browse and filter it, its coverage per regulation, kind
+//! and difficulty, and its export in the bureau's CSV format (the import is `upload`'s).
 
 use std::collections::BTreeMap;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::State;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use question_bank::{Difficulty, Kind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::error::{AppError, AppJson};
-use super::extract::CurrentOrganizer;
-use super::extract::{AppPath, AppQuery};
-use super::upload::{ImportQuery, import_response, uploaded_file};
-use crate::competitions::{BlueprintCheck, CompetitionInput, CompetitionView};
-use crate::imports::UPLOAD_LIMIT_BYTES;
+use super::error::AppError;
+use super::extract::{AppQuery, CurrentOrganizer};
 use crate::state::AppState;
 use crate::store::bank::QuestionFilter;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/admin/questions/import",
-            post(import_questions).layer(DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES)),
-        )
         .route("/api/admin/questions", get(list_questions))
         .route("/api/admin/questions/export.csv", get(export_questions))
         .route("/api/admin/regulations", get(coverage))
-        .route(
-            "/api/admin/competitions",
-            get(list_competitions).post(create_competition),
-        )
-        .route(
-            "/api/admin/competitions/{id}/close",
-            post(close_competition),
-        )
-        .route("/api/admin/blueprints/check", post(check_blueprint))
-}
-
-/// 200 with the counts, or 422 with every error and nothing stored.
-async fn import_questions(
-    State(state): State<AppState>,
-    CurrentOrganizer(_): CurrentOrganizer,
-    AppQuery(query): AppQuery<ImportQuery>,
-    request: Request,
-) -> Result<Response, AppError> {
-    let file = uploaded_file(request, &state).await?;
-    let report = state.imports.questions(&file, query.dry_run()).await?;
-    Ok(import_response(report))
 }
 
 #[derive(Deserialize)]
@@ -180,49 +151,4 @@ async fn export_questions(
         csv,
     )
         .into_response())
-}
-
-async fn list_competitions(
-    State(state): State<AppState>,
-    CurrentOrganizer(_): CurrentOrganizer,
-) -> Result<Json<Vec<CompetitionView>>, AppError> {
-    Ok(Json(state.competitions.list().await?))
-}
-
-/// 201 with the competition, or 422 naming every invalid field and every shortfall of the
-/// bank against the blueprint.
-async fn create_competition(
-    State(state): State<AppState>,
-    CurrentOrganizer(_): CurrentOrganizer,
-    AppJson(input): AppJson<CompetitionInput>,
-) -> Result<(StatusCode, Json<CompetitionView>), AppError> {
-    let created = state.competitions.create(&input).await?;
-    Ok((StatusCode::CREATED, Json(created)))
-}
-
-#[derive(Deserialize)]
-struct BlueprintRequest {
-    blueprint: Value,
-}
-
-/// The console's live feasibility check. Always 200 for a JSON body, so the editor can show
-/// problems while the organizer types.
-async fn check_blueprint(
-    State(state): State<AppState>,
-    CurrentOrganizer(_): CurrentOrganizer,
-    AppJson(input): AppJson<BlueprintRequest>,
-) -> Result<Json<BlueprintCheck>, AppError> {
-    Ok(Json(
-        state.competitions.check_blueprint(&input.blueprint).await?,
-    ))
-}
-
-/// Ends the window now; attempts in progress are graded before the reply.
-async fn close_competition(
-    State(state): State<AppState>,
-    CurrentOrganizer(_): CurrentOrganizer,
-    AppPath(id): AppPath<i64>,
-) -> Result<Json<CompetitionView>, AppError> {
-    let competition = state.exam.close_competition(id).await?;
-    Ok(Json(state.competitions.view(&competition)))
 }
