@@ -1,6 +1,6 @@
 //! Registration, login and tokens over HTTP.
 //!
-//! Every refused request must get the JSON error of DESIGN.md with a message in Chinese, and
+//! Every refused request must get the JSON error of docs/API.md with a message in Chinese, and
 //! must change nothing: a refused registration leaves its phone free, a refused token opens
 //! nothing.
 
@@ -694,8 +694,8 @@ async fn post_raw_json(app: &TestApp, path: &str, bytes: Vec<u8>) -> Response {
         .expect("the server answers")
 }
 
-/// Asserts the response is `status` with DESIGN.md's error body and a Chinese message, and
-/// returns the `error` object.
+/// Asserts the response is `status` with the API's error body (docs/API.md) and a Chinese
+/// message, and returns the `error` object.
 async fn error_of(response: Response, status: StatusCode) -> Value {
     let actual = response.status();
     let text = response.text().await.unwrap_or_default();

@@ -1105,9 +1105,10 @@ async fn the_leaderboard_refuses_a_bad_top_and_clamps_a_large_one(app: TestApp) 
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// The score DESIGN.md's grading gives the saved answers against the revealed key: full
-/// points for the exact key, half for a correct proper subset of a multiple-choice key
-/// (every multiple-choice section of these tests allows partial credit), else nothing.
+/// The score the grading rules (docs/QUESTION-BANK.md) give the saved answers against the
+/// revealed key: full points for the exact key, half for a correct proper subset of a
+/// multiple-choice key (every multiple-choice section of these tests allows partial credit),
+/// else nothing.
 fn score_by_the_rules(questions: &[Value], saved: &Value) -> f64 {
     questions
         .iter()
@@ -1264,7 +1265,7 @@ async fn create_competition(
     body(created).await["id"].as_i64().unwrap()
 }
 
-/// Asserts DESIGN.md's error body: `{"error": {"code", "message"}}`.
+/// Asserts the API's error body (docs/API.md): `{"error": {"code", "message"}}`.
 async fn assert_error_shape(response: Response) -> Value {
     let error = body(response).await;
     assert!(

@@ -1,4 +1,4 @@
-//! What the pages rely on beyond DESIGN.md's API (docs/API.md): tab-switch (切屏) records
+//! The API the pages rely on besides the exam itself (docs/API.md): tab-switch (切屏) records
 //! and their limit, a participant's own attempts, the rank on a submitted attempt, the
 //! organizers' live monitor and the blueprint editor's feasibility check.
 

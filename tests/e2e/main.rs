@@ -4,6 +4,7 @@
 //!
 //! One test binary (faster to link than one per file); each module is a user-facing area.
 
+mod api_reference;
 mod browser;
 mod browser_admin;
 mod browser_contestant;
