@@ -1,4 +1,4 @@
-//! Blueprints: what every paper of a competition contains (DESIGN.md, "Blueprint and papers").
+//! Blueprints: what every paper of a competition contains (docs/QUESTION-BANK.md, "Blueprints").
 //! `Blueprint::from_json` accepts the organizers' JSON and reports every problem in Chinese.
 
 use std::collections::BTreeMap;
@@ -372,7 +372,7 @@ mod tests {
         }
     }
 
-    const DESIGN_EXAMPLE: &str = r#"{ "sections": [
+    const DOCUMENTED_EXAMPLE: &str = r#"{ "sections": [
         { "kind": "single",   "count": 20, "points": 2 },
         { "kind": "multiple", "count": 10, "points": 3, "partial_credit": true },
         { "kind": "judge",    "count": 10, "points": 1 } ],
@@ -381,8 +381,8 @@ mod tests {
       "shuffle_options": true }"#;
 
     #[test]
-    fn the_design_example_parses_with_its_totals() {
-        let blueprint = Blueprint::from_json(DESIGN_EXAMPLE).unwrap();
+    fn the_documented_example_parses_with_its_totals() {
+        let blueprint = Blueprint::from_json(DOCUMENTED_EXAMPLE).unwrap();
         assert_eq!(blueprint.question_count(), 40);
         assert_eq!(blueprint.max_score().to_string(), "80");
         assert_eq!(blueprint.regulation_minimums()[0].min, 3);
@@ -391,7 +391,7 @@ mod tests {
 
     #[test]
     fn a_blueprint_survives_a_round_trip_through_its_json() {
-        let blueprint = Blueprint::from_json(DESIGN_EXAMPLE).unwrap();
+        let blueprint = Blueprint::from_json(DOCUMENTED_EXAMPLE).unwrap();
         let again = Blueprint::from_json(&blueprint.to_json().to_string()).unwrap();
         assert_eq!(again, blueprint);
     }

@@ -165,7 +165,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_letter_spelling_in_the_design_table_reads_as_the_same_choice() {
+    fn every_documented_letter_spelling_reads_as_the_same_choice() {
         let a_and_c = Choice::from_indexes([0, 2]);
         for spelling in ["AC", "a c", "A、C", "ＡＣ", "A,C", "A，C", " c;a "] {
             assert_eq!(parse_letter_answer(spelling), Ok(a_and_c), "{spelling}");
@@ -185,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn every_judge_spelling_in_the_design_table_is_understood() {
+    fn every_documented_judge_spelling_is_understood() {
         for yes in ["对", "正确", "√", "T", "t", "true", "TRUE", "是", "Ｔ"] {
             assert_eq!(parse_judge_answer(yes), Some(Choice::TRUE), "{yes}");
         }

@@ -7,7 +7,8 @@
 //! - [`choice`]: [`Choice`], a set of options, and every answer spelling the bureau uses.
 //! - [`question`]: [`Kind`], [`Difficulty`] and [`Question`], valid once constructed.
 //! - [`bureau_csv`]: the bureau's CSV, read with encoding detection and line-numbered
-//!   Chinese errors ([`read_bank`], [`parse_bank`]), and written back ([`write_bank`]).
+//!   Chinese errors ([`read_table`]), its rows mapped to questions ([`read_bank`],
+//!   [`parse_bank`]) and written back ([`write_bank`]).
 //! - [`blueprint`]: [`Blueprint`], what every paper contains, parsed from JSON.
 //! - [`assembly`]: [`Bank`] and [`assemble`], `(bank, blueprint, seed) -> Paper`.
 //! - [`grading`]: [`grade_answer`] and [`grade_paper`].

@@ -142,7 +142,7 @@ pub enum Field {
 }
 
 impl Field {
-    /// The column's Chinese name as in DESIGN.md.
+    /// The column's Chinese name, as in the column table of docs/QUESTION-BANK.md.
     pub fn label(self) -> String {
         match self {
             Field::Id => "编号".into(),
@@ -592,7 +592,7 @@ mod tests {
     }
 
     #[test]
-    fn kind_and_difficulty_accept_every_spelling_in_the_design_table() {
+    fn kind_and_difficulty_accept_every_documented_spelling() {
         for (text, kind) in [
             ("单选", Kind::Single),
             ("单选题", Kind::Single),

@@ -82,7 +82,7 @@ pub fn normalize_stem(stem: &str) -> String {
 }
 
 /// A regulation's name without 《》 and without white space: `《 排污许可管理条例 》` →
-/// `排污许可管理条例`. DESIGN.md: the brackets and spaces are not part of the name.
+/// `排污许可管理条例`. The brackets and spaces are not part of the name (docs/QUESTION-BANK.md).
 pub fn normalize_regulation(name: &str) -> String {
     name.chars()
         .filter(|&c| !c.is_whitespace() && !matches!(c, '《' | '》' | '<' | '>' | '＜' | '＞'))

@@ -42,7 +42,7 @@ const GOOD_MULTIPLE: &str = "GF-1,多选,危险废物转移应当,填写转移�
 const GOOD_JUDGE: &str = ",判断,企业可以私设暗管排放水污染物。,,,,,错,水污染防治法,第三十九条,难,,";
 
 #[test]
-fn a_clean_file_in_the_design_format_imports_every_kind() {
+fn a_clean_file_in_the_documented_format_imports_every_kind() {
     let report = report(&with_rows(&[GOOD_SINGLE, GOOD_MULTIPLE, GOOD_JUDGE]));
     assert!(report.is_valid(), "{:#?}", report.errors);
     assert_eq!(report.encoding, SourceEncoding::Utf8);
@@ -269,7 +269,7 @@ fn every_bad_row_is_reported_at_once_with_its_line_and_column() {
 }
 
 #[test]
-fn the_design_example_error_reads_as_documented() {
+fn the_example_error_reads_as_documented() {
     let csv = with_rows(&["x,单选,题目,甲,乙,,,AB,环境保护法,,,,"]);
     assert_eq!(
         errors(&csv)[0].to_string(),

@@ -57,7 +57,7 @@ fn every_sample_question_has_an_id_an_article_and_an_explanation() {
 }
 
 #[test]
-fn the_design_example_blueprint_can_be_drawn_from_the_sample_bank() {
+fn the_documented_example_blueprint_can_be_drawn_from_the_sample_bank() {
     let report = parse_bank(SAMPLE_BANK_CSV).unwrap();
     let bank = Bank::new(report.questions.into_iter().map(|q| q.question).collect());
     let blueprint = Blueprint::from_json(

@@ -1,14 +1,17 @@
-//! The bureau's question CSV (DESIGN.md, "The bureau's question CSV"): encoding and delimiter
-//! detection, the header, every row checked with its physical line number, duplicate stems,
-//! and the writer that exports a bank back to the same format.
+//! The bureau's question CSV (docs/QUESTION-BANK.md, "The bureau's CSV"): the header mapped to
+//! question fields, every row parsed into a [`Question`] with its problems by column, duplicate
+//! stems and repeated ids, and the writer that exports a bank back to the same format. Reading
+//! the file itself (encodings, delimiters, line numbers) is the `table` module's.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::io::{Read, Write};
 
 use serde::Serialize;
 
+use super::table::{
+    Delimiter, Records, RowError, SourceEncoding, decode, detect_delimiter, field_count_error,
+};
 use crate::Error;
 use crate::choice::{
     Choice, LetterAnswerError, MAX_OPTIONS, parse_judge_answer, parse_letter_answer,
@@ -19,51 +22,6 @@ use crate::text::{keyword, trim_cell};
 /// The importer's default size limit. Far above any real bank (the 20 MB the server accepts
 /// over HTTP), far below what would exhaust memory: a 200 MB file is refused before it is read.
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
-
-/// How the file was encoded, as detected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum SourceEncoding {
-    Utf8,
-    Utf8WithBom,
-    /// GB18030, a superset of GBK and GB2312: what Excel on Chinese Windows saves as "CSV".
-    Gb18030,
-    /// UTF-16 with a byte-order mark: what Excel saves as "Unicode 文本".
-    Utf16,
-}
-
-impl SourceEncoding {
-    pub fn label(self) -> &'static str {
-        match self {
-            SourceEncoding::Utf8 => "UTF-8",
-            SourceEncoding::Utf8WithBom => "UTF-8 (带 BOM)",
-            SourceEncoding::Gb18030 => "GB18030/GBK",
-            SourceEncoding::Utf16 => "UTF-16",
-        }
-    }
-}
-
-/// The field separator, detected from the header row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Delimiter {
-    Comma,
-    Tab,
-}
-
-impl Delimiter {
-    fn byte(self) -> u8 {
-        match self {
-            Delimiter::Comma => b',',
-            Delimiter::Tab => b'\t',
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Delimiter::Comma => "逗号分隔",
-            Delimiter::Tab => "制表符分隔",
-        }
-    }
-}
 
 /// A valid, non-duplicate row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,26 +36,6 @@ pub struct ImportedQuestion {
 pub struct Duplicate {
     pub line: u64,
     pub duplicate_of_line: u64,
-}
-
-/// One problem in the file, told so a clerk can find and fix it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RowError {
-    /// Physical line number, counting the newlines inside quoted cells.
-    pub line: u64,
-    /// The column as the file's header names it; `None` when the whole row is at fault.
-    pub column: Option<String>,
-    /// Chinese, saying what is wrong and how to fix it.
-    pub message: String,
-}
-
-impl std::fmt::Display for RowError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.column {
-            Some(column) => write!(f, "第{}行「{}」: {}", self.line, column, self.message),
-            None => write!(f, "第{}行: {}", self.line, self.message),
-        }
-    }
 }
 
 /// Everything the importer found. The file may be imported only when `errors` is empty.
@@ -144,145 +82,8 @@ pub fn parse_bank(bytes: &[u8]) -> Result<ImportReport, Error> {
         duplicates: Vec::new(),
         errors: Vec::new(),
     };
-    RowReader::new(&text, delimiter).read_into(&mut report);
+    read_questions(Records::new(&text, delimiter), &mut report);
     Ok(report)
-}
-
-/// Any other table the bureau saves from Excel (the enterprise roster): the same encodings and
-/// delimiters as the question CSV, every non-blank row with its physical line number.
-#[derive(Debug)]
-pub struct Table {
-    pub encoding: SourceEncoding,
-    /// The first row, as written.
-    pub header: Vec<String>,
-    /// Every later row that is not blank, with its physical line (quoted newlines counted).
-    pub rows: Vec<TableRow>,
-    /// Problems with the file as a whole or with rows the CSV reader could not split
-    /// (an empty file, unbalanced quotes, a row with the wrong number of fields).
-    pub errors: Vec<RowError>,
-}
-
-#[derive(Debug)]
-pub struct TableRow {
-    pub line: u64,
-    /// Cells trimmed of surrounding spaces (including full-width ones).
-    pub cells: Vec<String>,
-}
-
-/// Reads a whole table already in memory. Fails only when the bytes are not text in a
-/// supported encoding; `what_a_row_is` names a row's content in the messages (e.g. "一家企业").
-pub fn read_table(bytes: &[u8], what_a_row_is: &str) -> Result<Table, Error> {
-    let (text, encoding) = decode(bytes)?;
-    let delimiter = detect_delimiter(&text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter.byte())
-        .from_reader(text.as_bytes());
-    let mut table = Table {
-        encoding,
-        header: Vec::new(),
-        rows: Vec::new(),
-        errors: Vec::new(),
-    };
-    let mut lines = LineCounter::new(&text);
-    let mut record = csv::StringRecord::new();
-    match reader.read_record(&mut record) {
-        Ok(true) => table.header = record.iter().map(|c| trim_cell(c).to_owned()).collect(),
-        Ok(false) => {
-            table.errors.push(RowError {
-                line: 1,
-                column: None,
-                message: format!("文件是空的。第一行应是表头,从第二行起每行{what_a_row_is}"),
-            });
-            return Ok(table);
-        }
-        Err(e) => {
-            table.errors.push(csv_error(&mut lines, 0, &e));
-            return Ok(table);
-        }
-    }
-    loop {
-        let start = reader.position().byte();
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                table.errors.push(csv_error(&mut lines, start, &e));
-                break;
-            }
-        }
-        let line = lines.line_at(record.position().map_or(start, csv::Position::byte));
-        if record.iter().all(|cell| trim_cell(cell).is_empty()) {
-            continue; // Excel leaves rows of bare separators below the data.
-        }
-        if record.len() != table.header.len() {
-            table.errors.push(RowError {
-                line,
-                column: None,
-                message: field_count_message(record.len(), table.header.len()),
-            });
-            continue;
-        }
-        table.rows.push(TableRow {
-            line,
-            cells: record.iter().map(|c| trim_cell(c).to_owned()).collect(),
-        });
-    }
-    if table.rows.is_empty() && table.errors.is_empty() {
-        table.errors.push(RowError {
-            line: 1,
-            column: None,
-            message: format!("文件只有表头,没有数据。请从第二行起每行{what_a_row_is}"),
-        });
-    }
-    Ok(table)
-}
-
-/// Detects UTF-8 (with or without BOM), UTF-16 with BOM, and GB18030/GBK, in that order:
-/// GBK text is almost never valid UTF-8, so trying UTF-8 first is safe.
-fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, SourceEncoding), Error> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return match std::str::from_utf8(rest) {
-            Ok(text) => Ok((Cow::Borrowed(text), SourceEncoding::Utf8WithBom)),
-            Err(e) => Err(undecodable(rest, e.valid_up_to())),
-        };
-    }
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        let (text, _, had_errors) = encoding_rs::UTF_16LE.decode(bytes);
-        if had_errors {
-            return Err(Error::UnknownEncoding { near_line: None });
-        }
-        return Ok((Cow::Owned(text.into_owned()), SourceEncoding::Utf16));
-    }
-    let utf8_error = match std::str::from_utf8(bytes) {
-        Ok(text) => return Ok((Cow::Borrowed(text), SourceEncoding::Utf8)),
-        Err(e) => e,
-    };
-    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-        Some(text) => Ok((Cow::Owned(text.into_owned()), SourceEncoding::Gb18030)),
-        None => Err(undecodable(bytes, utf8_error.valid_up_to())),
-    }
-}
-
-fn undecodable(bytes: &[u8], valid_up_to: usize) -> Error {
-    let line = bytes[..valid_up_to].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    Error::UnknownEncoding {
-        near_line: Some(line),
-    }
-}
-
-/// Tab when the header line has more tabs than commas (Excel's "Unicode 文本" and
-/// "文本文件(制表符分隔)"), comma otherwise.
-fn detect_delimiter(text: &str) -> Delimiter {
-    let header = text.lines().next().unwrap_or("");
-    let tabs = header.matches('\t').count();
-    let commas = header.matches(',').count();
-    if tabs > commas {
-        Delimiter::Tab
-    } else {
-        Delimiter::Comma
-    }
 }
 
 /// What a header cell names.
@@ -351,202 +152,80 @@ impl Header {
     }
 }
 
-struct RowReader<'t> {
-    reader: csv::Reader<&'t [u8]>,
-    lines: LineCounter<'t>,
-}
-
-/// Physical line numbers from byte offsets. The csv crate's own line count is off for files
-/// with CRLF line ends (what Excel writes) and after blank lines, and its record offsets point
-/// just past the previous record's first terminator byte; so a record's first byte is found
-/// by skipping line ends (csv skips empty lines; a record never starts with one), and its line
-/// is one more than the `\n`s before it — what a clerk sees in an editor. Offsets only grow,
-/// so the counting is linear over the file.
-struct LineCounter<'t> {
-    text: &'t [u8],
-    byte: usize,
-    line: u64,
-}
-
-impl<'t> LineCounter<'t> {
-    fn new(text: &'t str) -> LineCounter<'t> {
-        LineCounter {
-            text: text.as_bytes(),
-            byte: 0,
-            line: 1,
-        }
-    }
-
-    /// The 1-based line holding byte `offset`.
-    fn line_at(&mut self, offset: u64) -> u64 {
-        let mut offset = (offset as usize).min(self.text.len());
-        while offset < self.text.len() && matches!(self.text[offset], b'\r' | b'\n') {
-            offset += 1;
-        }
-        if offset < self.byte {
-            return 1 + self.text[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
-        }
-        self.line += self.text[self.byte..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
-        self.byte = offset;
-        self.line
-    }
-}
-
-/// The cells of one row, by field, before parsing.
-struct RawRow<'r> {
-    cells: [Option<&'r str>; 10 + MAX_OPTIONS],
-}
-
-fn slot(field: Field) -> usize {
-    match field {
-        Field::Id => 0,
-        Field::Kind => 1,
-        Field::Stem => 2,
-        Field::Answer => 3,
-        Field::Regulation => 4,
-        Field::Article => 5,
-        Field::Difficulty => 6,
-        Field::Explanation => 7,
-        Field::Tags => 8,
-        Field::Option(i) => 10 + i,
-    }
-}
-
-impl<'r> RawRow<'r> {
-    fn get(&self, field: Field) -> &'r str {
-        self.cells[slot(field)].unwrap_or("")
-    }
-}
-
-impl<'t> RowReader<'t> {
-    fn new(text: &'t str, delimiter: Delimiter) -> RowReader<'t> {
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter.byte())
-            .from_reader(text.as_bytes());
-        RowReader {
-            reader,
-            lines: LineCounter::new(text),
-        }
-    }
-
-    fn read_into(mut self, report: &mut ImportReport) {
-        let mut record = csv::StringRecord::new();
-        match self.reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => {
-                report.errors.push(RowError {
-                    line: 1,
-                    column: None,
-                    message: "文件是空的。第一行应是表头(题型、题干、选项A…、答案、法规 等),从第二行起每行一道题".into(),
-                });
-                return;
-            }
-            Err(e) => {
-                report.errors.push(csv_error(&mut self.lines, 0, &e));
-                return;
-            }
-        }
-        let Some(header) = read_header(&record, &mut report.errors) else {
+/// Reads the header, then every row: valid questions, duplicates and every problem go into
+/// `report`.
+fn read_questions(mut records: Records<'_>, report: &mut ImportReport) {
+    let header = match records.header() {
+        Ok(Some(record)) => read_header(record, &mut report.errors),
+        Ok(None) => {
+            report.errors.push(RowError {
+                line: 1,
+                column: None,
+                message: "文件是空的。第一行应是表头(题型、题干、选项A…、答案、法规 等),从第二行起每行一道题".into(),
+            });
             return;
-        };
+        }
+        Err(error) => {
+            report.errors.push(error);
+            return;
+        }
+    };
+    let Some(header) = header else {
+        return;
+    };
 
-        let mut seen_ids: HashMap<String, u64> = HashMap::new();
-        let mut seen_stems: HashMap<(Kind, String), u64> = HashMap::new();
-        let mut rows = 0usize;
-        loop {
-            let start = self.reader.position().byte();
-            match self.reader.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    report.errors.push(csv_error(&mut self.lines, start, &e));
-                    break;
-                }
-            }
-            let line = self
-                .lines
-                .line_at(record.position().map_or(start, csv::Position::byte));
-            if record.iter().all(|cell| trim_cell(cell).is_empty()) {
-                continue; // Excel leaves rows of bare separators below the data.
-            }
-            rows += 1;
-            if record.len() != header.columns.len() {
-                report.errors.push(RowError {
-                    line,
-                    column: None,
-                    message: field_count_message(record.len(), header.columns.len()),
-                });
-                continue;
-            }
-            let question = match parse_row(&record, &header, line, &mut report.errors) {
-                Some(question) => question,
-                None => continue,
-            };
-            if let Some(id) = question.external_id() {
-                match seen_ids.entry(id.to_owned()) {
-                    Entry::Occupied(first) => {
-                        report.errors.push(RowError {
-                            line,
-                            column: Some(header.name(Field::Id)),
-                            message: format!(
-                                "编号 \"{id}\" 与第{}行重复;同一文件中每个编号只能出现一次",
-                                first.get()
-                            ),
-                        });
-                        continue;
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(line);
-                    }
-                }
-            }
-            match seen_stems.entry(question.duplicate_key()) {
-                Entry::Occupied(first) if question.external_id().is_none() => {
-                    report.duplicates.push(Duplicate {
+    let mut seen_ids: HashMap<String, u64> = HashMap::new();
+    let mut seen_stems: HashMap<(Kind, String), u64> = HashMap::new();
+    let mut rows = 0usize;
+    while let Some((line, record)) = records.next_row(&mut report.errors) {
+        rows += 1;
+        if let Some(error) = field_count_error(line, record.len(), header.columns.len()) {
+            report.errors.push(error);
+            continue;
+        }
+        let question = match parse_row(record, &header, line, &mut report.errors) {
+            Some(question) => question,
+            None => continue,
+        };
+        if let Some(id) = question.external_id() {
+            match seen_ids.entry(id.to_owned()) {
+                Entry::Occupied(first) => {
+                    report.errors.push(RowError {
                         line,
-                        duplicate_of_line: *first.get(),
+                        column: Some(header.name(Field::Id)),
+                        message: format!(
+                            "编号 \"{id}\" 与第{}行重复;同一文件中每个编号只能出现一次",
+                            first.get()
+                        ),
                     });
                     continue;
                 }
-                Entry::Occupied(_) => {}
                 Entry::Vacant(slot) => {
                     slot.insert(line);
                 }
             }
-            report.questions.push(ImportedQuestion { line, question });
         }
-        if rows == 0 {
-            report.errors.push(RowError {
-                line: 1,
-                column: None,
-                message: "文件只有表头,没有题目。请从第二行起每行填写一道题".into(),
-            });
+        match seen_stems.entry(question.duplicate_key()) {
+            Entry::Occupied(first) if question.external_id().is_none() => {
+                report.duplicates.push(Duplicate {
+                    line,
+                    duplicate_of_line: *first.get(),
+                });
+                continue;
+            }
+            Entry::Occupied(_) => {}
+            Entry::Vacant(slot) => {
+                slot.insert(line);
+            }
         }
+        report.questions.push(ImportedQuestion { line, question });
     }
-}
-
-fn csv_error(lines: &mut LineCounter<'_>, start: u64, error: &csv::Error) -> RowError {
-    RowError {
-        line: lines.line_at(error.position().map_or(start, csv::Position::byte)),
-        column: None,
-        message: format!("无法读取这一行({error});请检查英文双引号是否成对"),
-    }
-}
-
-fn field_count_message(found: usize, expected: usize) -> String {
-    if found > expected {
-        format!(
-            "这一行有 {found} 个字段,表头只有 {expected} 列。题干或选项中含英文逗号时,整格需用英文双引号括起;或删除多余的内容"
-        )
-    } else {
-        format!(
-            "这一行只有 {found} 个字段,表头有 {expected} 列。请检查这一行(或上一行)是否有未成对的英文双引号"
-        )
+    if rows == 0 {
+        report.errors.push(RowError {
+            line: 1,
+            column: None,
+            message: "文件只有表头,没有题目。请从第二行起每行填写一道题".into(),
+        });
     }
 }
 
@@ -606,6 +285,32 @@ fn read_header(record: &csv::StringRecord, errors: &mut Vec<RowError>) -> Option
         });
     }
     missing.is_empty().then_some(header)
+}
+
+/// The cells of one row, by field, before parsing.
+struct RawRow<'r> {
+    cells: [Option<&'r str>; 10 + MAX_OPTIONS],
+}
+
+fn slot(field: Field) -> usize {
+    match field {
+        Field::Id => 0,
+        Field::Kind => 1,
+        Field::Stem => 2,
+        Field::Answer => 3,
+        Field::Regulation => 4,
+        Field::Article => 5,
+        Field::Difficulty => 6,
+        Field::Explanation => 7,
+        Field::Tags => 8,
+        Field::Option(i) => 10 + i,
+    }
+}
+
+impl<'r> RawRow<'r> {
+    fn get(&self, field: Field) -> &'r str {
+        self.cells[slot(field)].unwrap_or("")
+    }
 }
 
 /// Parses one row into a question, or pushes every problem it has and returns `None`.
