@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::competitions::Competitions;
 use crate::exam::Exam;
 use crate::imports::Imports;
+use crate::live_final::Finals;
 use crate::settings::{Settings, Storage};
 use crate::state::AppState;
 use crate::store::Store;
@@ -76,6 +77,7 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
         ),
         competitions: Competitions::new(store.clone(), clock.clone()),
         imports: Imports::new(store.clone(), clock.clone()),
+        finals: Finals::new(store.clone(), clock.clone(), keys.clone()),
         boards,
         store,
         keys,
@@ -141,12 +143,24 @@ pub async fn serve(
                 .clone()
                 .listen_for_other_processes(url.to_owned()),
         );
+        tokio::spawn(
+            state
+                .finals
+                .clone()
+                .listen_for_other_processes(url.to_owned()),
+        );
+    }
+    // A final interrupted by a restart resumes where it stood, its countdown included.
+    if let Err(e) = state.finals.resume_all().await {
+        tracing::warn!(error = %e, "cannot resume the live finals; they resume when first asked for");
     }
     let boards = state.boards.clone();
+    let finals = state.finals.clone();
     // Websocket viewers never end by themselves: close them when shutdown begins.
     let shutdown = async move {
         shutdown.await;
         boards.shut_down();
+        finals.shut_down();
     };
     let result = axum::serve(listener, routes::router(state.clone()))
         .with_graceful_shutdown(shutdown)

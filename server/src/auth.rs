@@ -20,6 +20,8 @@ use crate::store::Store;
 pub const MIN_SECRET_BYTES: usize = 32;
 const PARTICIPANT_TOKEN_HOURS: i64 = 24;
 const ORGANIZER_TOKEN_HOURS: i64 = 12;
+/// A live final's seat or audience member: the day of the final.
+const FINAL_TOKEN_HOURS: i64 = 12;
 /// File in the data folder holding the generated secret (mode 0600).
 pub const SECRET_FILE: &str = "jwt-secret";
 
@@ -120,12 +122,19 @@ pub enum TokenError {
 pub enum Role {
     Participant,
     Organizer,
+    /// A live final's seat (one finalist or team), on the device that joined it last.
+    Seat,
+    /// A member of a live final's audience.
+    Audience,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
     role: Role,
+    /// A seat's device generation: a later join of the same seat makes this token stale.
+    #[serde(rename = "gen", default, skip_serializing_if = "Option::is_none")]
+    generation: Option<i64>,
     iat: i64,
     exp: i64,
 }
@@ -160,13 +169,30 @@ impl JwtKeys {
 
     /// A token for `id` in `role`, valid from `now` for the role's lifetime.
     pub fn issue(&self, role: Role, id: i64, now: Millis) -> String {
+        self.sign(role, id, None, now)
+    }
+
+    /// A token for a device of `generation` (a live final's seat).
+    pub fn issue_for_generation(
+        &self,
+        role: Role,
+        id: i64,
+        generation: i64,
+        now: Millis,
+    ) -> String {
+        self.sign(role, id, Some(generation), now)
+    }
+
+    fn sign(&self, role: Role, id: i64, generation: Option<i64>, now: Millis) -> String {
         let hours = match role {
             Role::Participant => PARTICIPANT_TOKEN_HOURS,
             Role::Organizer => ORGANIZER_TOKEN_HOURS,
+            Role::Seat | Role::Audience => FINAL_TOKEN_HOURS,
         };
         let claims = Claims {
             sub: id.to_string(),
             role,
+            generation,
             iat: now / 1000,
             exp: now / 1000 + hours * 3600,
         };
@@ -176,13 +202,23 @@ impl JwtKeys {
 
     /// The role and id an unexpired token speaks for at `now`.
     pub fn verify(&self, token: &str, now: Millis) -> Result<(Role, i64), TokenError> {
+        let (role, id, _) = self.verify_with_generation(token, now)?;
+        Ok((role, id))
+    }
+
+    /// The role, id and device generation (seats only) an unexpired token speaks for.
+    pub fn verify_with_generation(
+        &self,
+        token: &str,
+        now: Millis,
+    ) -> Result<(Role, i64, Option<i64>), TokenError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| TokenError::Invalid)?;
         if data.claims.exp * 1000 <= now {
             return Err(TokenError::Expired);
         }
         let id = data.claims.sub.parse().map_err(|_| TokenError::Invalid)?;
-        Ok((data.claims.role, id))
+        Ok((data.claims.role, id, data.claims.generation))
     }
 }
 

@@ -5,9 +5,10 @@
 //!
 //! - A frame is ranked once and serialized once per `top` value; every viewer asking for that
 //!   `top` gets the same bytes (`FrameJson` clones share one buffer).
-//! - Frames go out through a `watch` channel: latest-value semantics, so a slow viewer simply
-//!   gets the newest frame when it next can, never a backlog. A publisher task per board sends
-//!   at most `FRAMES_PER_SECOND` frames a second, however many submissions arrive.
+//! - Frames go out through the shared fan-out (`fanout::Fanout`, a `watch` channel):
+//!   latest-value semantics, so a slow viewer simply gets the newest frame when it next can,
+//!   never a backlog. A publisher task per board sends at most `FRAMES_PER_SECOND` frames a
+//!   second, however many submissions arrive.
 //! - Several server processes on one PostgreSQL: every change is announced with
 //!   `pg_notify('ecoquiz_board', …)`; each process listens (`listen_for_other_processes`) and
 //!   reloads the named board from the store. A lost listener connection is re-established and
@@ -20,9 +21,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use question_bank::Points;
 use serde_json::json;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::clock::Millis;
+use crate::fanout::{Fanout, Versioned};
 use crate::rules::{self, CompanyResult, CompanyScoreRule, IndividualResult};
 use crate::store::{Backend, Store, StoreError};
 
@@ -61,6 +63,12 @@ impl FrameJson {
     /// The shared bytes (UTF-8 JSON).
     pub fn bytes(&self) -> Bytes {
         self.0.clone()
+    }
+}
+
+impl Versioned for Frame {
+    fn version(&self) -> u64 {
+        self.seq
     }
 }
 
@@ -161,21 +169,19 @@ pub struct Board {
     competition_id: i64,
     /// A std Mutex: held only for in-memory updates and ranking, never across an await.
     state: Mutex<BoardState>,
-    /// The last published frame; viewers subscribe here.
-    frames: watch::Sender<Arc<Frame>>,
-    /// Wakes the publisher after a change (a stored permit coalesces many changes).
-    changed: Notify,
+    /// The last published frame and the publisher's wake-up; viewers subscribe here.
+    fanout: Fanout<Frame>,
 }
 
 impl Board {
     /// How many websocket viewers are connected.
     pub fn viewers(&self) -> usize {
-        self.frames.receiver_count()
+        self.fanout.viewers()
     }
 
     /// A receiver whose current value is the last published frame.
     pub fn subscribe(&self) -> watch::Receiver<Arc<Frame>> {
-        self.frames.subscribe()
+        self.fanout.subscribe()
     }
 
     /// The board as it is now (what `GET …/leaderboard` returns): a submit's reply is sent
@@ -205,7 +211,7 @@ impl Board {
         change(&mut state);
         state.changed();
         drop(state);
-        self.changed.notify_one();
+        self.fanout.changed();
     }
 }
 
@@ -315,12 +321,10 @@ impl Boards {
             return Ok(None);
         };
         let first = state.frame();
-        let (frames, _) = watch::channel(first);
         let board = Arc::new(Board {
             competition_id,
             state: Mutex::new(state),
-            frames,
-            changed: Notify::new(),
+            fanout: Fanout::new(first),
         });
         let (board, inserted) = {
             let mut boards = self.boards.lock().expect("the lock is never poisoned");
@@ -343,51 +347,54 @@ impl Boards {
     /// The publisher of one board: after each change, at most `FRAMES_PER_SECOND` times a
     /// second, reload it if another process changed it, and publish the new frame.
     async fn publish(self: Arc<Self>, board: Arc<Board>) {
-        let pause = Duration::from_millis(1000 / FRAMES_PER_SECOND);
-        let mut stopped = self.stopped.subscribe();
-        loop {
-            tokio::select! {
-                _ = board.changed.notified() => {}
-                _ = stopped.wait_for(|stopped| *stopped) => return,
-            }
-            let (stale, version_before) = {
-                let state = board.state.lock().expect("the lock is never poisoned");
-                (state.stale, state.version)
-            };
-            if stale {
-                match load_state(&self.store, board.competition_id).await {
-                    Ok(Some(fresh)) => {
-                        let mut state = board.state.lock().expect("the lock is never poisoned");
-                        // Anything that changed the board while the store was being read
-                        // (another reload request, or a local update the read may have
-                        // missed) asks for one more reload, so nothing is lost.
-                        let changed_meanwhile = state.version != version_before;
-                        let version = state.version + 1;
-                        *state = BoardState {
-                            version,
-                            stale: changed_meanwhile,
-                            ..fresh
-                        };
-                        drop(state);
-                        if changed_meanwhile {
-                            board.changed.notify_one();
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        // A storage fault is logged once by the store's health.
-                        if e.fault().is_none() {
-                            tracing::warn!(competition = board.competition_id, error = %e, "board reload failed; retrying");
-                        }
-                        board.changed.notify_one();
-                    }
+        let stopped = self.stopped.subscribe();
+        board
+            .fanout
+            .publish(FRAMES_PER_SECOND, stopped, || {
+                let (boards, board) = (self.clone(), board.clone());
+                async move {
+                    boards.reload_if_stale(&board).await;
+                    board.frame()
+                }
+            })
+            .await;
+    }
+
+    /// Reloads the board from the store when another process changed it.
+    async fn reload_if_stale(&self, board: &Board) {
+        let (stale, version_before) = {
+            let state = board.state.lock().expect("the lock is never poisoned");
+            (state.stale, state.version)
+        };
+        if !stale {
+            return;
+        }
+        match load_state(&self.store, board.competition_id).await {
+            Ok(Some(fresh)) => {
+                let mut state = board.state.lock().expect("the lock is never poisoned");
+                // Anything that changed the board while the store was being read (another
+                // reload request, or a local update the read may have missed) asks for one
+                // more reload, so nothing is lost.
+                let changed_meanwhile = state.version != version_before;
+                let version = state.version + 1;
+                *state = BoardState {
+                    version,
+                    stale: changed_meanwhile,
+                    ..fresh
+                };
+                drop(state);
+                if changed_meanwhile {
+                    board.fanout.changed();
                 }
             }
-            let frame = board.frame();
-            if frame.seq > board.frames.borrow().seq {
-                board.frames.send_replace(frame);
+            Ok(None) => {}
+            Err(e) => {
+                // A storage fault is logged once by the store's health.
+                if e.fault().is_none() {
+                    tracing::warn!(competition = board.competition_id, error = %e, "board reload failed; retrying");
+                }
+                board.fanout.changed();
             }
-            tokio::time::sleep(pause).await;
         }
     }
 

@@ -12,11 +12,12 @@
 //!   own error enum: [`exam`] (start, autosave, submit, grading, the sweeper, close),
 //!   [`accounts`] (registration against the roster, logins), [`competitions`] (create and
 //!   check, views), [`imports`] (the bank and roster uploads), [`board`] (live boards and
-//!   standings), [`export`] (the bureau's files); [`commands`]: the CLI's work, [`cli`]: its
-//!   parsing.
+//!   standings), [`live_final`] (the live final: its rules, state and service), [`export`]
+//!   (the bureau's files); [`commands`]: the CLI's work, [`cli`]: its parsing.
 //! - **Below them**: [`store`] (all SQL, one code path for SQLite and PostgreSQL), the pure
 //!   [`rules`], [`identity`] (`Phone`, `CreditCode`), [`roster`] (the roster CSV),
-//!   [`autosave`] (the group commit), [`auth`] (hashing, tokens, the login throttle),
+//!   [`autosave`] (the group commit), [`fanout`] (latest-value frames to many viewers),
+//!   [`auth`] (hashing, tokens, the login throttle),
 //!   [`clock`], [`settings`], [`demo`], [`text_table`].
 //!
 //! The question rules (CSV, blueprints, assembly, grading) live in `question-bank`.
@@ -35,8 +36,10 @@ pub mod competitions;
 pub mod demo;
 pub mod exam;
 pub mod export;
+pub mod fanout;
 pub mod identity;
 pub mod imports;
+pub mod live_final;
 pub mod roster;
 pub mod routes;
 pub mod rules;

@@ -1,5 +1,5 @@
 //! `AppState`: what every handler can reach — the store, the token keys, the clock, the
-//! live boards, and the services: accounts and the exam. It imports no
+//! live boards, and the services: accounts, competitions, imports, the exam and the finals. It imports no
 //! route: the routes import it.
 
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::competitions::Competitions;
 use crate::exam::Exam;
 use crate::imports::Imports;
+use crate::live_final::Finals;
 use crate::store::Store;
 
 /// What every handler can reach. Cheap to clone: everything is shared.
@@ -29,4 +30,6 @@ pub struct AppState {
     pub boards: Arc<Boards>,
     /// The exam in motion: starts, autosaves, submits, grading, close.
     pub exam: Exam,
+    /// The live finals: their shows, phones and screens.
+    pub finals: Arc<Finals>,
 }

@@ -1,6 +1,7 @@
 //! docs/API.md is the API's reference; this keeps it true. Every route it lists (a list item
 //! that begins ``- `METHOD /path` *access*``) is sent to a running server without a token and,
-//! for routes that need one, with the other role's token: the router must know it (no bare 404,
+//! for routes that need one, with another role's token (an organizer's for a participant's or
+//! a live final's phone's route, a participant's for an organizer's): the router must know it (no bare 404,
 //! no 405), and the access must be the documented one (401 without a token, 403 with the other
 //! role's). And every route the server's source declares (`.route("/path", get(…).post(…))`)
 //! must be listed, so a new route cannot go undocumented.
@@ -19,6 +20,8 @@ enum Access {
     Public,
     Participant,
     Organizer,
+    /// A live final's seat or audience member (`*seat or audience*`).
+    Player,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,9 +79,10 @@ fn documented_routes(text: &str) -> Vec<DocumentedRoute> {
             Some("public") => Access::Public,
             Some("participant") => Access::Participant,
             Some("organizer") => Access::Organizer,
+            Some("seat or audience") => Access::Player,
             other => panic!(
-                "docs/API.md:{number}: `{route}` must be followed by *public*, *participant* or \
-                 *organizer*, found {other:?}"
+                "docs/API.md:{number}: `{route}` must be followed by *public*, *participant*, \
+                 *organizer* or *seat or audience*, found {other:?}"
             ),
         };
         routes.push(DocumentedRoute {
@@ -291,16 +295,15 @@ async fn every_documented_route_is_served_with_its_documented_access_and_every_r
                 status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
                 "{what}: documented as public but answers {status} without a token: {body}"
             ),
-            Access::Participant | Access::Organizer => {
+            Access::Participant | Access::Organizer | Access::Player => {
                 assert_eq!(
                     status,
                     StatusCode::UNAUTHORIZED,
                     "{what}: answers without a token: {body}"
                 );
-                let other_role = if route.access == Access::Participant {
-                    &organizer
-                } else {
-                    &participant
+                let other_role = match route.access {
+                    Access::Participant | Access::Player => &organizer,
+                    _ => &participant,
                 };
                 let (status, body) = send(&app, route, Some(other_role)).await;
                 assert_the_router_knows(route, status, &body);

@@ -12,6 +12,7 @@ mod browser_storage;
 mod chromium;
 mod cli_bank;
 mod durability;
+mod finals;
 mod http_accounts;
 mod http_admin;
 mod http_exam;

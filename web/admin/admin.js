@@ -1,5 +1,6 @@
 // The admin console's entry: logging in and out, and the hash router that shows one view at a
-// time (#/bank, #/roster, #/competitions, #/competitions/new, #/competitions/{id}).
+// time (#/bank, #/roster, #/competitions, #/competitions/new, #/competitions/{id}, and the live
+// final's #/finals, #/finals/new, #/finals/{id}, #/finals/{id}/codes).
 //
 // Each view is `render(container, ctx, ...params)`. `ctx.alive` turns false and the
 // `ctx.onLeave` callbacks run when the organizer goes elsewhere, so polling, websockets and
@@ -10,6 +11,9 @@ import { api, forgetLogin, onUnauthorized, saveLogin, savedToken, savedUsername 
 import * as bank from "./bank.js";
 import * as competitions from "./competitions.js";
 import { setStatus, setText, showNotice, showPendingNotice } from "./dom.js";
+import * as finalForm from "./final-form.js";
+import * as finalHost from "./final-host.js";
+import * as finals from "./finals.js";
 import * as monitor from "./monitor.js";
 import * as roster from "./roster.js";
 
@@ -21,6 +25,10 @@ const ROUTES = [
   { pattern: /^#\/competitions$/, nav: "competitions", title: "竞赛", render: competitions.renderList },
   { pattern: /^#\/competitions\/new$/, nav: "competitions", title: "新建竞赛", render: competitions.renderNew },
   { pattern: /^#\/competitions\/(\d+)$/, nav: "competitions", title: "竞赛监控", render: monitor.render },
+  { pattern: /^#\/finals$/, nav: "finals", title: "现场决赛", render: finals.renderList },
+  { pattern: /^#\/finals\/new$/, nav: "finals", title: "新建决赛", render: finalForm.renderNew },
+  { pattern: /^#\/finals\/(\d+)$/, nav: "finals", title: "主持决赛", render: finalHost.render },
+  { pattern: /^#\/finals\/(\d+)\/codes$/, nav: "finals", title: "入场码", render: finals.renderCodes },
 ];
 const DEFAULT_ROUTE = "#/competitions";
 

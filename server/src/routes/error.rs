@@ -15,6 +15,8 @@ use crate::accounts::AccountError;
 use crate::auth::AuthError;
 use crate::competitions::CompetitionError;
 use crate::exam::ExamError;
+use crate::live_final::FinalError;
+use crate::live_final::show::ShowError;
 use crate::store::StoreError;
 use crate::store::health::StorageFault;
 
@@ -38,6 +40,14 @@ pub enum AppError {
     /// 409: the current state forbids it (window closed, already submitted, reused phone).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// 409 with the state the request should have acted on (a live final's host action on a
+    /// stale `seq`, or one the phase forbids), in `error.state`.
+    #[error("{message}")]
+    ConflictWithState {
+        code: &'static str,
+        message: String,
+        state: serde_json::Value,
+    },
     /// 413: the body is over the route's limit.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -110,7 +120,9 @@ impl AppError {
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            AppError::Conflict { code, .. } | AppError::ConflictWithState { code, .. } => {
+                (StatusCode::CONFLICT, code)
+            }
             AppError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
@@ -145,6 +157,9 @@ impl IntoResponse for AppError {
         let mut body = json!({ "error": { "code": code, "message": message } });
         if let AppError::Invalid { fields, .. } = &self {
             body["error"]["fields"] = json!(fields);
+        }
+        if let AppError::ConflictWithState { state, .. } = &self {
+            body["error"]["state"] = state.clone();
         }
         (status, Json(body)).into_response()
     }
@@ -193,6 +208,53 @@ impl From<CompetitionError> for AppError {
             CompetitionError::Invalid(fields) => AppError::invalid_fields(fields),
             CompetitionError::Store(e) => e.into(),
             CompetitionError::Internal(message) => AppError::Internal(message),
+        }
+    }
+}
+
+impl From<FinalError> for AppError {
+    fn from(error: FinalError) -> AppError {
+        match error {
+            FinalError::NotFound | FinalError::UnknownCode => AppError::NotFound(error.to_string()),
+            FinalError::Invalid(fields) => AppError::invalid_fields(fields),
+            FinalError::Refused { error, state } => {
+                let code = match &error {
+                    ShowError::StakeNotOffered(_) => {
+                        return AppError::invalid_field("stake", error.to_string());
+                    }
+                    ShowError::InvalidChoice(_) => {
+                        return AppError::invalid_field("choice", error.to_string());
+                    }
+                    ShowError::NoSuchSeat(_) => {
+                        return AppError::invalid_field("seat", error.to_string());
+                    }
+                    ShowError::InvalidAdjustment { field, .. } => {
+                        return AppError::invalid_field(*field, error.to_string());
+                    }
+                    ShowError::Phase { .. } => "phase",
+                    ShowError::StaleSeq => "stale_seq",
+                    ShowError::TooEarly => "too_early",
+                    ShowError::TooLate => "too_late",
+                    ShowError::AlreadyAnswered => "already_answered",
+                    ShowError::AlreadyBuzzed => "already_buzzed",
+                    ShowError::NotYourTurn => "not_your_turn",
+                    ShowError::Paused => "paused",
+                    ShowError::NothingToUndo => "nothing_to_undo",
+                    ShowError::InvalidAction(_) => "invalid_action",
+                };
+                match state {
+                    Some(state) => AppError::ConflictWithState {
+                        code,
+                        message: error.to_string(),
+                        state,
+                    },
+                    None => AppError::conflict(code, error.to_string()),
+                }
+            }
+            FinalError::Replaced => AppError::Unauthorized(error.to_string()),
+            FinalError::Contended => AppError::conflict("contended", error.to_string()),
+            FinalError::Store(e) => e.into(),
+            FinalError::Internal(message) => AppError::Internal(message),
         }
     }
 }

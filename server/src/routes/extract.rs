@@ -1,6 +1,6 @@
 //! What every handler extracts besides its body: who the request speaks for
-//! (`CurrentParticipant`, `CurrentOrganizer`: the bearer token checked against the clock and
-//! the role), and `AppPath` / `AppQuery`, whose rejections are JSON errors like any other.
+//! (`CurrentParticipant`, `CurrentOrganizer`, `CurrentPlayer` a live final's seat or audience
+//! member: the bearer token checked against the clock and the role), and `AppPath` / `AppQuery`, whose rejections are JSON errors like any other.
 
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 
 use super::error::AppError;
 use crate::auth::Role;
+use crate::live_final::Player;
 use crate::state::AppState;
 
 /// The bearer token of a request, or 401.
@@ -32,7 +33,9 @@ impl FromRequestParts<AppState> for CurrentParticipant {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         match verified(parts, state)? {
             (Role::Participant, id) => Ok(CurrentParticipant(id)),
-            (Role::Organizer, _) => Err(AppError::Forbidden("此操作仅限参赛人员".into())),
+            (Role::Organizer | Role::Seat | Role::Audience, _) => {
+                Err(AppError::Forbidden("此操作仅限参赛人员".into()))
+            }
         }
     }
 }
@@ -47,7 +50,32 @@ impl FromRequestParts<AppState> for CurrentOrganizer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         match verified(parts, state)? {
             (Role::Organizer, id) => Ok(CurrentOrganizer(id)),
-            (Role::Participant, _) => Err(AppError::Forbidden("此操作仅限组织者".into())),
+            (Role::Participant | Role::Seat | Role::Audience, _) => {
+                Err(AppError::Forbidden("此操作仅限组织者".into()))
+            }
+        }
+    }
+}
+
+/// A live final's seat or audience member (401 without a valid token or once the seat was
+/// joined from another device, 403 for participants and organizers).
+#[derive(Clone, Copy, Debug)]
+pub struct CurrentPlayer(pub Player);
+
+impl FromRequestParts<AppState> for CurrentPlayer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let (role, id, generation) = state
+            .keys
+            .verify_with_generation(bearer(parts)?, state.clock.now())
+            .map_err(|e| AppError::Unauthorized(e.to_string()))?;
+        if matches!(role, Role::Participant | Role::Organizer) {
+            return Err(AppError::Forbidden("此操作仅限决赛选手和观众".into()));
+        }
+        match state.finals.player(role, id, generation).await? {
+            Some(player) => Ok(CurrentPlayer(player)),
+            None => Err(AppError::Unauthorized("请重新加入决赛".into())),
         }
     }
 }

@@ -5,16 +5,17 @@
 pub mod accounts;
 pub mod attempts;
 pub mod bank;
-
 pub mod competitions;
 pub mod error;
 pub mod exports;
 pub mod extract;
+pub mod finals;
 pub mod health;
 pub mod live;
 pub mod monitor;
 pub mod pages;
 pub mod roster;
+pub mod socket;
 pub mod upload;
 
 use axum::Router;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exports::router())
         .merge(monitor::router())
         .merge(live::router())
+        .merge(finals::router())
         .merge(upload::router())
         .merge(pages::router())
         .layer(axum::middleware::from_fn_with_state(

@@ -1,6 +1,7 @@
 //! The pages in `web/`, embedded into the binary at build time so one file is the whole site
 //! (the venue network may have no internet): `/` the contestant pages, `/admin` the console,
-//! `/screen/{id}` the projector, and their files under `/static/`.
+//! `/screen/{id}` the projector, `/final` and `/final/{id}/screen` the live final's phones and
+//! projector (routed in `routes::finals`), and their files under `/static/`.
 //!
 //! Caching: HTML is `no-cache` (a new release shows at once); other files carry an ETag made
 //! from their bytes and may be reused for five minutes, then are revalidated with a cheap 304.
@@ -133,6 +134,16 @@ pub async fn screen_page() -> Response {
     page("screen/index.html")
 }
 
+/// `/final`: the finalists' and the audience's phones.
+pub async fn final_page() -> Response {
+    page("final/index.html")
+}
+
+/// `/final/{id}/screen`: the live final's projector (it reads the id from its own address).
+pub async fn final_screen_page() -> Response {
+    page("final/screen.html")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +160,10 @@ mod tests {
             "admin/index.html",
             "admin/admin.js",
             "admin/admin.css",
+            "final/index.html",
+            "final/final.js",
+            "final/screen.html",
+            "final/screen.js",
         ] {
             assert!(WEB.get_file(path).is_some(), "{path} is not embedded");
         }

@@ -28,6 +28,7 @@ pub mod bank;
 pub mod companies;
 pub mod competitions;
 pub mod exports;
+pub mod finals;
 pub mod health;
 mod write;
 
