@@ -1,5 +1,6 @@
 //! Nothing acknowledged is lost: the real binary is killed with SIGKILL after acknowledged
-//! autosaves, restarted on the same store, and every answer is still there.
+//! autosaves, restarted on the same store, and every answer is still there; a live final
+//! killed mid-question resumes where it stood.
 
 use std::process::{Child, Command};
 
@@ -106,4 +107,161 @@ fn serve_refuses_an_unknown_durability_mode_before_touching_the_data_folder() {
         run.stderr
     );
     assert!(!data_dir.exists(), "nothing was created");
+}
+
+/// `POST` with a token, answering the status and the JSON body.
+async fn post_json(
+    client: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    payload: Value,
+) -> (StatusCode, Value) {
+    let mut request = client.post(url).json(&payload);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A live final killed with SIGKILL while a question is open resumes on restart in the same
+/// phase, with the same `seq`, scores, answers and absolute deadline; the seats' tokens still
+/// work and an acknowledged answer is still the seat's one answer.
+async fn a_live_final_killed_mid_question_resumes_where_it_stood(storage: &[&str], data_dir: &str) {
+    let (mut server, address) = start_server(storage, data_dir);
+    let client = reqwest::Client::new();
+    let password = std::fs::read_to_string(format!("{data_dir}/initial-admin-password"))
+        .expect("the first start wrote the admin's password");
+    let (_, login) = post_json(
+        &client,
+        format!("{address}/api/admin/login"),
+        None,
+        json!({"username": "admin", "password": password.trim()}),
+    )
+    .await;
+    let admin = login["token"].as_str().expect("a token").to_owned();
+    let questions: Value = client
+        .get(format!("{address}/api/admin/questions?kind=single"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = questions["items"].as_array().unwrap()[..2]
+        .iter()
+        .map(|q| q["id"].as_i64().unwrap())
+        .collect();
+    let (status, created) = post_json(
+        &client,
+        format!("{address}/api/admin/finals"),
+        Some(&admin),
+        json!({"title": "断电演练", "seats": [{"name": "甲"}, {"name": "乙"}, {"name": "丙"}],
+               "rounds": [{"kind": "required", "seconds": 300, "points": 10, "penalty": 5,
+                           "questions": {"ids": ids}}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let mut seats = Vec::new();
+    for seat in created["seats"].as_array().unwrap() {
+        let (_, joined) = post_json(
+            &client,
+            format!("{address}/api/finals/join"),
+            None,
+            json!({"join_code": seat["join_code"]}),
+        )
+        .await;
+        seats.push(joined["token"].as_str().unwrap().to_owned());
+    }
+    let mut seq = created["state"]["seq"].as_u64().unwrap();
+    for action in ["start", "open"] {
+        let (status, state) = post_json(
+            &client,
+            format!("{address}/api/admin/finals/{id}/actions"),
+            Some(&admin),
+            json!({"action": action, "seq": seq}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{state}");
+        seq = state["seq"].as_u64().unwrap();
+    }
+    let answer = |token: String, choice: &'static str| {
+        let (client, address) = (client.clone(), address.clone());
+        async move {
+            post_json(
+                &client,
+                format!("{address}/api/finals/{id}/answer"),
+                Some(&token),
+                json!({"seq": seq, "choice": [choice]}),
+            )
+            .await
+        }
+    };
+    assert_eq!(answer(seats[0].clone(), "A").await.0, StatusCode::OK);
+    assert_eq!(answer(seats[1].clone(), "B").await.0, StatusCode::OK);
+    let before: Value = client
+        .get(format!("{address}/api/finals/{id}/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before["phase"], "open");
+    sigkill(&mut server);
+
+    let (mut restarted, address) = start_server(storage, data_dir);
+    let after: Value = client
+        .get(format!("{address}/api/finals/{id}/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for field in ["phase", "seq", "deadline", "answered", "seats", "question", "round"] {
+        assert_eq!(after[field], before[field], "{field} after the SIGKILL");
+    }
+    let answer = |token: String, choice: &'static str| {
+        let (client, address) = (client.clone(), address.clone());
+        async move {
+            post_json(
+                &client,
+                format!("{address}/api/finals/{id}/answer"),
+                Some(&token),
+                json!({"seq": seq, "choice": [choice]}),
+            )
+            .await
+        }
+    };
+    let (status, again) = answer(seats[0].clone(), "C").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(again["error"]["code"], "already_answered");
+    let (status, last) = answer(seats[2].clone(), "A").await;
+    assert_eq!(status, StatusCode::OK, "the countdown still runs: {last}");
+    sigkill(&mut restarted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_resumes_a_live_final_killed_mid_question() {
+    let dir = temp_dir();
+    let data_dir = dir.path().to_str().unwrap().to_owned();
+    a_live_final_killed_mid_question_resumes_where_it_stood(&["--data-dir", &data_dir], &data_dir)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_resumes_a_live_final_killed_mid_question() {
+    let Some(base) = postgres_base_url() else {
+        eprintln!("{POSTGRES_VARIABLE} not set: the PostgreSQL live final SIGKILL test did not run");
+        return;
+    };
+    let url = fresh_postgres_database(&base).await;
+    let dir = temp_dir();
+    let data_dir = dir.path().to_str().unwrap().to_owned();
+    a_live_final_killed_mid_question_resumes_where_it_stood(&["--database-url", &url], &data_dir)
+        .await;
 }
