@@ -222,7 +222,9 @@ async fn a_live_final_killed_mid_question_resumes_where_it_stood(storage: &[&str
         .json()
         .await
         .unwrap();
-    for field in ["phase", "seq", "deadline", "answered", "seats", "question", "round"] {
+    for field in [
+        "phase", "seq", "deadline", "answered", "seats", "question", "round",
+    ] {
         assert_eq!(after[field], before[field], "{field} after the SIGKILL");
     }
     let answer = |token: String, choice: &'static str| {
@@ -256,7 +258,9 @@ async fn sqlite_resumes_a_live_final_killed_mid_question() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_resumes_a_live_final_killed_mid_question() {
     let Some(base) = postgres_base_url() else {
-        eprintln!("{POSTGRES_VARIABLE} not set: the PostgreSQL live final SIGKILL test did not run");
+        eprintln!(
+            "{POSTGRES_VARIABLE} not set: the PostgreSQL live final SIGKILL test did not run"
+        );
         return;
     };
     let url = fresh_postgres_database(&base).await;
