@@ -16,7 +16,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use question_bank::Points;
@@ -486,45 +485,15 @@ impl Boards {
     /// Listens for other processes' changes until `stop`; reconnects after a lost
     /// connection (with backoff) and then reloads every board.
     pub async fn listen_for_other_processes(self: Arc<Self>, url: String) {
-        let mut stop = self.stopped.subscribe();
-        let mut backoff = Duration::from_millis(250);
-        loop {
-            let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
-                Ok(listener) => listener,
-                Err(e) => {
-                    tracing::warn!(error = %e, "board listener cannot connect; retrying");
-                    tokio::select! {
-                        _ = tokio::time::sleep(backoff) => {}
-                        _ = stop.wait_for(|stopped| *stopped) => return,
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                    continue;
-                }
-            };
-            if let Err(e) = listener.listen(CHANNEL).await {
-                tracing::warn!(error = %e, "board listener cannot LISTEN; retrying");
-                continue;
+        let stop = self.stopped.subscribe();
+        Store::listen(&url, CHANNEL, stop, |payload| {
+            match payload {
+                Some(payload) => self.on_notification(&payload),
+                None => self.reload(None),
             }
-            backoff = Duration::from_millis(250);
-            // Anything announced while we were not listening is lost: start from the store.
-            self.reload(None);
-            loop {
-                let received = tokio::select! {
-                    received = listener.try_recv() => received,
-                    _ = stop.wait_for(|stopped| *stopped) => return,
-                };
-                match received {
-                    Ok(Some(notification)) => self.on_notification(notification.payload()),
-                    // The connection dropped; try_recv reconnects on the next call, and
-                    // whatever was sent meanwhile is lost.
-                    Ok(None) => self.reload(None),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "board listener failed; reconnecting");
-                        break;
-                    }
-                }
-            }
-        }
+            std::future::ready(())
+        })
+        .await;
     }
 
     fn on_notification(&self, payload: &str) {

@@ -125,6 +125,24 @@ async fn post_json(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// A seat's answer to the current question of final `id`.
+async fn answer_as(
+    client: &reqwest::Client,
+    address: &str,
+    id: i64,
+    token: &str,
+    seq: u64,
+    choice: &str,
+) -> (StatusCode, Value) {
+    post_json(
+        client,
+        format!("{address}/api/finals/{id}/answer"),
+        Some(token),
+        json!({"seq": seq, "choice": [choice]}),
+    )
+    .await
+}
+
 /// A live final killed with SIGKILL while a question is open resumes on restart in the same
 /// phase, with the same `seq`, scores, answers and absolute deadline; the seats' tokens still
 /// work and an acknowledged answer is still the seat's one answer.
@@ -188,20 +206,18 @@ async fn a_live_final_killed_mid_question_resumes_where_it_stood(storage: &[&str
         assert_eq!(status, StatusCode::OK, "{state}");
         seq = state["seq"].as_u64().unwrap();
     }
-    let answer = |token: String, choice: &'static str| {
-        let (client, address) = (client.clone(), address.clone());
-        async move {
-            post_json(
-                &client,
-                format!("{address}/api/finals/{id}/answer"),
-                Some(&token),
-                json!({"seq": seq, "choice": [choice]}),
-            )
+    assert_eq!(
+        answer_as(&client, &address, id, &seats[0], seq, "A")
             .await
-        }
-    };
-    assert_eq!(answer(seats[0].clone(), "A").await.0, StatusCode::OK);
-    assert_eq!(answer(seats[1].clone(), "B").await.0, StatusCode::OK);
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        answer_as(&client, &address, id, &seats[1], seq, "B")
+            .await
+            .0,
+        StatusCode::OK
+    );
     let before: Value = client
         .get(format!("{address}/api/finals/{id}/state"))
         .send()
@@ -227,22 +243,10 @@ async fn a_live_final_killed_mid_question_resumes_where_it_stood(storage: &[&str
     ] {
         assert_eq!(after[field], before[field], "{field} after the SIGKILL");
     }
-    let answer = |token: String, choice: &'static str| {
-        let (client, address) = (client.clone(), address.clone());
-        async move {
-            post_json(
-                &client,
-                format!("{address}/api/finals/{id}/answer"),
-                Some(&token),
-                json!({"seq": seq, "choice": [choice]}),
-            )
-            .await
-        }
-    };
-    let (status, again) = answer(seats[0].clone(), "C").await;
+    let (status, again) = answer_as(&client, &address, id, &seats[0], seq, "C").await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
     assert_eq!(again["error"]["code"], "already_answered");
-    let (status, last) = answer(seats[2].clone(), "A").await;
+    let (status, last) = answer_as(&client, &address, id, &seats[2], seq, "A").await;
     assert_eq!(status, StatusCode::OK, "the countdown still runs: {last}");
     sigkill(&mut restarted);
 }

@@ -394,12 +394,14 @@ impl Finals {
             .iter()
             .enumerate()
             .map(|(i, seat)| {
-                json!({
-                    "seat": i + 1,
-                    "name": seat.name,
-                    "company": seat.company,
-                    "join_code": seats.iter().find(|s| s.seat == i as i64 + 1).map(|s| s.join_code.clone()),
-                })
+                let mut entry = view::seat_entry(i, seat);
+                entry["join_code"] = json!(
+                    seats
+                        .iter()
+                        .find(|s| s.seat == i as i64 + 1)
+                        .map(|s| s.join_code.clone())
+                );
+                entry
             })
             .collect();
         let rounds: Vec<Value> = show
@@ -419,7 +421,7 @@ impl Finals {
                             "version": question.version,
                             "kind": question.kind.as_str(),
                             "stem": question.stem,
-                            "options": question.keyed_options().into_iter().map(|(key, text)| json!({"key": key, "text": text})).collect::<Vec<_>>(),
+                            "options": view::options_json(question),
                             "answer": question.answer().keys(question.kind),
                             "explanation": question.explanation,
                         })
@@ -1116,50 +1118,22 @@ impl Finals {
     /// Listens for other processes' changes until stopped; after a lost connection, reloads
     /// every final (notifications sent meanwhile are gone).
     pub async fn listen_for_other_processes(self: Arc<Self>, url: String) {
-        let mut stop = self.stopped.subscribe();
-        let mut backoff = Duration::from_millis(250);
-        loop {
-            let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
-                Ok(listener) => listener,
-                Err(e) => {
-                    tracing::warn!(error = %e, "final listener cannot connect; retrying");
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        _ = stop.wait_for(|stopped| *stopped) => return,
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                    continue;
-                }
-            };
-            if let Err(e) = listener.listen(CHANNEL).await {
-                tracing::warn!(error = %e, "final listener cannot LISTEN; retrying");
-                continue;
-            }
-            backoff = Duration::from_millis(250);
-            self.reload(None).await;
-            loop {
-                let received = tokio::select! {
-                    received = listener.try_recv() => received,
-                    _ = stop.wait_for(|stopped| *stopped) => return,
+        let stop = self.stopped.subscribe();
+        Store::listen(&url, CHANNEL, stop, |payload| {
+            let finals = self.clone();
+            async move {
+                let Some(payload) = payload else {
+                    return finals.reload(None).await;
                 };
-                match received {
-                    Ok(Some(notification)) => {
-                        let Ok(message) = serde_json::from_str::<Value>(notification.payload())
-                        else {
-                            continue;
-                        };
-                        if message["instance"].as_str() != Some(self.instance.as_str()) {
-                            self.reload(message["final"].as_i64()).await;
-                        }
-                    }
-                    Ok(None) => self.reload(None).await,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "final listener failed; reconnecting");
-                        break;
-                    }
+                let Ok(message) = serde_json::from_str::<Value>(&payload) else {
+                    return;
+                };
+                if message["instance"].as_str() != Some(finals.instance.as_str()) {
+                    finals.reload(message["final"].as_i64()).await;
                 }
             }
-        }
+        })
+        .await;
     }
 }
 

@@ -274,6 +274,25 @@ pub enum Action {
 }
 
 impl Action {
+    /// The action of this name when it takes no arguments (`judge` and `adjust` do).
+    pub fn without_arguments(name: &str) -> Option<Action> {
+        Some(match name {
+            "start" => Action::Start,
+            "show" => Action::Show,
+            "open" => Action::Open,
+            "close" => Action::Close,
+            "reveal" => Action::Reveal,
+            "scoreboard" => Action::Scoreboard,
+            "next" => Action::Next,
+            "pause" => Action::Pause,
+            "resume" => Action::Resume,
+            "rearm" => Action::Rearm,
+            "undo" => Action::Undo,
+            "finish" => Action::Finish,
+            _ => return None,
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Action::Start => "start",

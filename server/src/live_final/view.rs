@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use question_bank::Choice;
 use serde_json::{Value, json};
 
-use super::show::{FinalQuestion, Phase, RoundKind, Show};
+use super::show::{FinalQuestion, Phase, RoundKind, Seat, Show};
 use crate::clock::{Millis, rfc3339};
 
 /// What the show does not know: the final's name and code, who is connected, the audience.
@@ -36,11 +36,7 @@ fn question_json(show: &Show) -> Value {
     if matches!(show.phase, Phase::Stakes | Phase::Lobby | Phase::Finished) {
         return Value::Null;
     }
-    let options: Vec<Value> = question
-        .keyed_options()
-        .into_iter()
-        .map(|(key, text)| json!({ "key": key, "text": text }))
-        .collect();
+    let options = options_json(question);
     json!({
         "no": at.question + 1,
         "kind": question.kind.as_str(),
@@ -111,6 +107,20 @@ pub fn buzz_order(show: &Show) -> Vec<Value> {
         .collect()
 }
 
+/// A seat as every list names it: `{seat, name, company}` (numbered from 1).
+pub fn seat_entry(index: usize, seat: &Seat) -> Value {
+    json!({ "seat": index + 1, "name": seat.name, "company": seat.company })
+}
+
+/// A question's options with their keys, as every screen shows them.
+pub fn options_json(question: &FinalQuestion) -> Vec<Value> {
+    question
+        .keyed_options()
+        .into_iter()
+        .map(|(key, text)| json!({ "key": key, "text": text }))
+        .collect()
+}
+
 /// The public state: what the projector, the seats and the audience receive.
 pub fn public_state(show: &Show, around: &Surroundings, now: Millis) -> Value {
     let round = show.round().zip(show.at).map(|(round, at)| {
@@ -121,27 +131,19 @@ pub fn public_state(show: &Show, around: &Surroundings, now: Millis) -> Value {
             "count": round.questions.len(),
         })
     });
-    let answered_seats = |seat: usize| match show.round().map(|r| r.kind) {
-        Some(RoundKind::Buzz) | Some(RoundKind::Required) | Some(RoundKind::Risk) => {
-            show.play.answers.contains_key(&seat)
-        }
-        None => false,
-    };
     let seats: Vec<Value> = show
         .plan
         .seats
         .iter()
         .enumerate()
         .map(|(i, seat)| {
-            json!({
-                "seat": i + 1,
-                "name": seat.name,
-                "company": seat.company,
-                "score": show.scores[i],
-                "answered": answered_seats(i),
-                "staked": show.phase == Phase::Stakes && show.play.stakes.contains_key(&i),
-                "connected": around.connected.get(i).copied().unwrap_or(false),
-            })
+            let mut entry = seat_entry(i, seat);
+            entry["score"] = json!(show.scores[i]);
+            entry["answered"] = json!(show.play.answers.contains_key(&i));
+            entry["staked"] =
+                json!(show.phase == Phase::Stakes && show.play.stakes.contains_key(&i));
+            entry["connected"] = json!(around.connected.get(i).copied().unwrap_or(false));
+            entry
         })
         .collect();
     let stakes = match (show.phase, show.round()) {

@@ -87,19 +87,11 @@ impl ActionInput {
         let missing = |field: &str, what: &str| {
             AppError::invalid_field(field, format!("{}需要填写 {field}({what})", self.action))
         };
-        let action = match self.action.trim() {
-            "start" => Action::Start,
-            "show" => Action::Show,
-            "open" => Action::Open,
-            "close" => Action::Close,
-            "reveal" => Action::Reveal,
-            "scoreboard" => Action::Scoreboard,
-            "next" => Action::Next,
-            "pause" => Action::Pause,
-            "resume" => Action::Resume,
-            "rearm" => Action::Rearm,
-            "undo" => Action::Undo,
-            "finish" => Action::Finish,
+        let name = self.action.trim();
+        if let Some(action) = Action::without_arguments(name) {
+            return Ok((action, self.seq));
+        }
+        let action = match name {
             "judge" => Action::Judge {
                 seat: self.seat.ok_or_else(|| missing("seat", "席位号"))?,
                 correct: self.correct.ok_or_else(|| missing("correct", "是否答对"))?,

@@ -206,6 +206,59 @@ impl Store {
         self.postgres_url.as_ref().map(|url| url.0.as_str())
     }
 
+    /// Listens on a PostgreSQL `channel` at `url` until `stop`: `heard(Some(payload))` for
+    /// each notification, `heard(None)` after every (re)connection, when whatever was sent
+    /// meanwhile is lost and the listener must start again from the store. A lost connection
+    /// is re-established with backoff.
+    pub async fn listen<Heard, Handled>(
+        url: &str,
+        channel: &str,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+        mut heard: Heard,
+    ) where
+        Heard: FnMut(Option<String>) -> Handled,
+        Handled: Future<Output = ()>,
+    {
+        let mut backoff = Duration::from_millis(250);
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect(url).await {
+                Ok(listener) => listener,
+                Err(e) => {
+                    tracing::warn!(channel, error = %e, "listener cannot connect; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        _ = stop.wait_for(|stopped| *stopped) => return,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(channel).await {
+                tracing::warn!(channel, error = %e, "listener cannot LISTEN; retrying");
+                continue;
+            }
+            backoff = Duration::from_millis(250);
+            // Anything announced while nobody listened is lost: start from the store.
+            heard(None).await;
+            loop {
+                let received = tokio::select! {
+                    received = listener.try_recv() => received,
+                    _ = stop.wait_for(|stopped| *stopped) => return,
+                };
+                match received {
+                    Ok(Some(notification)) => heard(Some(notification.payload().to_owned())).await,
+                    // The connection dropped; try_recv reconnects on the next call, and
+                    // whatever was sent meanwhile is lost.
+                    Ok(None) => heard(None).await,
+                    Err(e) => {
+                        tracing::warn!(channel, error = %e, "listener failed; reconnecting");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
     /// `pg_notify(channel, payload)`: tells every process listening (PostgreSQL only; sent
     /// when the transaction commits).
     pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), StoreError> {
