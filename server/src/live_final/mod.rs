@@ -1,7 +1,9 @@
 //! The live final (现场决赛) as a service beside the exam and the board (docs/FINAL.md):
 //!
 //! - [`show`]: the rules, a pure state machine; [`view`]: the state JSON built from it;
-//!   [`setup`]: the organizer's input checked and turned into a plan.
+//!   [`setup`]: the organizer's input checked and turned into a plan; `running`: a final in
+//!   this process (loading, frames, the countdown task, the other servers, the audience
+//!   writer).
 //! - [`Finals`] (here): creating finals, joining them, and every change — a host's action, a
 //!   seat's answer, buzz or stake — applied to a copy of the show, **stored** (its revision
 //!   compared, so of two servers on one PostgreSQL only one applies a change: one buzz wins, in
@@ -12,30 +14,29 @@
 //! - Audience answers are many and apart from the show: queued and stored in batches, one
 //!   transaction per batch, each acknowledged after its batch commits.
 
+mod running;
 pub mod setup;
 pub mod show;
 pub mod view;
 
+pub use running::{Connected, FinalFrame, LiveFinal};
+
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use self::setup::{CheckedFinal, FinalInput, Problems, SeatSource};
 use self::show::{Action, Phase, Position, Score, ScoringStep, Seat, Show, ShowError};
-use self::view::Surroundings;
 use crate::auth::{JwtKeys, Role};
 use crate::clock::{Clock, Millis, rfc3339};
-use crate::fanout::{Fanout, Versioned};
 use crate::rules;
 use crate::store::finals::{
     AudienceAnswer, AudienceScoring, NewFinal, ShowChange, StoredFinal, StoredSeat,
 };
-use crate::store::{Backend, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Most frames a final sends per second (docs/FINAL.md: "at most 10 a second").
 pub const FRAMES_PER_SECOND: u64 = 10;
@@ -100,117 +101,6 @@ impl Player {
     }
 }
 
-/// A frame of one final: the public and the host's JSON, each serialized once.
-#[derive(Debug)]
-pub struct FinalFrame {
-    version: u64,
-    pub public: Bytes,
-    pub host: Bytes,
-}
-
-impl Versioned for FinalFrame {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-/// One final in this process.
-#[derive(Debug)]
-pub struct LiveFinal {
-    pub id: i64,
-    pub title: String,
-    pub code: String,
-    /// The show as stored. An async Mutex: held across the store write of a change, so the
-    /// changes of this process are applied one at a time, in order.
-    show: tokio::sync::Mutex<Show>,
-    /// A copy of the last stored show for readers that must not wait on a change.
-    latest: Mutex<Arc<Show>>,
-    /// Seat index → the generation of the device that holds it; a socket whose generation is
-    /// older is told `replaced` and closed.
-    generations: watch::Sender<Vec<i64>>,
-    /// Seat index → sockets connected in this process.
-    connected: Mutex<Vec<u32>>,
-    fanout: Fanout<FinalFrame>,
-    frame_version: AtomicU64,
-    /// The last frame's content without its `server_time`, to publish only real changes.
-    last_content: Mutex<(Value, Value)>,
-    /// Wakes the countdown task after a change.
-    show_changed: tokio::sync::Notify,
-}
-
-impl LiveFinal {
-    fn snapshot(&self) -> Arc<Show> {
-        self.latest
-            .lock()
-            .expect("the lock is never poisoned")
-            .clone()
-    }
-
-    pub fn subscribe(&self) -> (Arc<FinalFrame>, watch::Receiver<Arc<FinalFrame>>) {
-        let frames = self.fanout.subscribe();
-        let current = frames.borrow().clone();
-        (current, frames)
-    }
-
-    /// Resolves when `seat`'s device of `generation` has been replaced by another.
-    pub async fn replaced(&self, seat: u32, generation: i64) {
-        let index = seat as usize - 1;
-        let mut generations = self.generations.subscribe();
-        let replaced = generations
-            .wait_for(|g| g.get(index).is_some_and(|&current| current > generation))
-            .await
-            .map(|_| ());
-        if replaced.is_err() {
-            // The final was unloaded: nobody replaces anyone any more.
-            std::future::pending::<()>().await;
-        }
-    }
-
-    /// Counts a seat's socket as connected until the returned guard is dropped.
-    pub fn connect(self: &Arc<Self>, seat: u32) -> Connected {
-        let index = seat as usize - 1;
-        if let Some(count) = self
-            .connected
-            .lock()
-            .expect("the lock is never poisoned")
-            .get_mut(index)
-        {
-            *count += 1;
-        }
-        self.fanout.changed();
-        Connected {
-            live: self.clone(),
-            index,
-        }
-    }
-
-    fn viewers(&self) -> usize {
-        self.fanout.viewers()
-    }
-}
-
-/// A seat's socket, counted while it lives.
-#[derive(Debug)]
-pub struct Connected {
-    live: Arc<LiveFinal>,
-    index: usize,
-}
-
-impl Drop for Connected {
-    fn drop(&mut self) {
-        if let Some(count) = self
-            .live
-            .connected
-            .lock()
-            .expect("the lock is never poisoned")
-            .get_mut(self.index)
-        {
-            *count = count.saturating_sub(1);
-        }
-        self.live.fanout.changed();
-    }
-}
-
 type AudienceReply = oneshot::Sender<Result<bool, StoreError>>;
 
 /// Every final of this process and what they share.
@@ -245,7 +135,7 @@ impl Finals {
             instance: hex(&crate::auth::random_bytes::<8>()),
             stopped: watch::channel(false).0,
         });
-        tokio::spawn(store_audience_answers(store, receiver));
+        tokio::spawn(running::store_audience_answers(store, receiver));
         finals
     }
 
@@ -816,332 +706,6 @@ impl Finals {
             }
         }
     }
-
-    // -------------------------------------------------------------------------------------
-    // Loading, frames, countdowns, other processes
-    // -------------------------------------------------------------------------------------
-
-    fn loaded(&self, id: i64) -> Option<Arc<LiveFinal>> {
-        self.live
-            .lock()
-            .expect("the lock is never poisoned")
-            .get(&id)
-            .cloned()
-    }
-
-    /// The final, loaded from the store on first use (and its tasks started).
-    pub async fn live_final(self: &Arc<Self>, id: i64) -> Result<Arc<LiveFinal>, FinalError> {
-        if let Some(live) = self.loaded(id) {
-            return Ok(live);
-        }
-        let _loading = self.loading.lock().await;
-        if let Some(live) = self.loaded(id) {
-            return Ok(live);
-        }
-        let stored = self
-            .store
-            .final_by_id(id)
-            .await?
-            .ok_or(FinalError::NotFound)?;
-        let show = parse_show(&stored)?;
-        let seats = self.store.final_seats(id).await?;
-        let seat_count = show.plan.seats.len();
-        let mut generations = vec![0; seat_count];
-        for seat in &seats {
-            if let Some(index) = usize::try_from(seat.seat - 1)
-                .ok()
-                .filter(|&i| i < seat_count)
-            {
-                generations[index] = seat.generation;
-            }
-        }
-        let empty = Arc::new(FinalFrame {
-            version: 0,
-            public: Bytes::new(),
-            host: Bytes::new(),
-        });
-        let live = Arc::new(LiveFinal {
-            id,
-            title: stored.title.clone(),
-            code: stored.code.clone(),
-            latest: Mutex::new(Arc::new(show.clone())),
-            show: tokio::sync::Mutex::new(show),
-            generations: watch::channel(generations).0,
-            connected: Mutex::new(vec![0; seat_count]),
-            fanout: Fanout::new(empty),
-            frame_version: AtomicU64::new(0),
-            last_content: Mutex::new((Value::Null, Value::Null)),
-            show_changed: tokio::sync::Notify::new(),
-        });
-        // The first frame before anyone subscribes: a viewer never sees an empty one.
-        live.fanout.publish_now(self.build_frame(&live).await?);
-        self.live
-            .lock()
-            .expect("the lock is never poisoned")
-            .insert(id, live.clone());
-        tokio::spawn(self.clone().publish(live.clone()));
-        tokio::spawn(self.clone().run_countdown(live.clone()));
-        if self.store.backend() == Backend::Postgres {
-            tokio::spawn(self.clone().refresh_counts(live.clone()));
-        }
-        Ok(live)
-    }
-
-    /// What the frames need besides the show.
-    async fn surroundings(
-        &self,
-        live: &LiveFinal,
-        show: &Show,
-    ) -> Result<Surroundings, StoreError> {
-        let question = show
-            .at
-            .map(|at| (at.round as i64 + 1, at.question as i64 + 1));
-        let counts = self.store.audience_counts(live.id, question).await?;
-        let audience_choices = match (show.phase, question) {
-            (Phase::Revealed | Phase::Scoreboard, Some((round, q))) => self
-                .store
-                .audience_choices(live.id, round, q)
-                .await?
-                .into_iter()
-                .map(|(bits, count)| (u8::try_from(bits).unwrap_or(0), count))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let revealed_any = show
-            .steps
-            .iter()
-            .any(|s| matches!(s, ScoringStep::Reveal { .. }));
-        let audience_top = if revealed_any {
-            self.store.audience_top(live.id, 10).await?
-        } else {
-            Vec::new()
-        };
-        let connected = live
-            .connected
-            .lock()
-            .expect("the lock is never poisoned")
-            .iter()
-            .map(|&n| n > 0)
-            .collect();
-        Ok(Surroundings {
-            final_id: live.id,
-            title: live.title.clone(),
-            code: live.code.clone(),
-            connected,
-            audience_joined: counts.joined,
-            audience_answered: counts.answered,
-            audience_choices,
-            audience_top,
-        })
-    }
-
-    /// Closes a countdown that ran out before the timer task did (reads see the truth).
-    async fn expire_if_due(self: &Arc<Self>, live: &Arc<LiveFinal>) -> Result<(), FinalError> {
-        let due = live
-            .snapshot()
-            .deadline
-            .is_some_and(|deadline| self.clock.now() >= deadline);
-        if due {
-            self.change(live, None, |_, _| Ok(())).await?;
-        }
-        Ok(())
-    }
-
-    /// The host's state now (with a fresh `server_time`).
-    async fn host_state(self: &Arc<Self>, live: &Arc<LiveFinal>) -> Result<Value, FinalError> {
-        self.expire_if_due(live).await?;
-        let show = live.snapshot();
-        let around = self.surroundings(live, &show).await?;
-        Ok(view::host_state(&show, &around, self.clock.now()))
-    }
-
-    /// The public state now (`GET /api/finals/{id}/state`).
-    pub async fn public_state(self: &Arc<Self>, id: i64) -> Result<Value, FinalError> {
-        let live = self.live_final(id).await?;
-        self.expire_if_due(&live).await?;
-        let show = live.snapshot();
-        let around = self.surroundings(&live, &show).await?;
-        Ok(view::public_state(&show, &around, self.clock.now()))
-    }
-
-    /// A frame built now, for a viewer's first message (its `server_time` is fresh).
-    pub async fn fresh_frame(
-        self: &Arc<Self>,
-        live: &Arc<LiveFinal>,
-    ) -> Result<Arc<FinalFrame>, FinalError> {
-        self.expire_if_due(live).await?;
-        Ok(self.build_frame(live).await?)
-    }
-
-    /// A frame of the show as it stands, with a new version only when its content changed.
-    async fn build_frame(&self, live: &LiveFinal) -> Result<Arc<FinalFrame>, StoreError> {
-        let show = live.snapshot();
-        let around = self.surroundings(live, &show).await?;
-        let now = self.clock.now();
-        let mut public = view::public_state(&show, &around, now);
-        let mut host = view::host_state(&show, &around, now);
-        // Compared without the clock, which changes at every build.
-        public["server_time"] = Value::Null;
-        host["server_time"] = Value::Null;
-        let unchanged = {
-            let mut last = live
-                .last_content
-                .lock()
-                .expect("the lock is never poisoned");
-            let unchanged = last.0 == public && last.1 == host;
-            *last = (public.clone(), host.clone());
-            unchanged
-        };
-        let version = if unchanged {
-            live.frame_version.load(Ordering::SeqCst)
-        } else {
-            live.frame_version.fetch_add(1, Ordering::SeqCst) + 1
-        };
-        public["server_time"] = json!(rfc3339(now));
-        host["server_time"] = json!(rfc3339(now));
-        Ok(Arc::new(FinalFrame {
-            version,
-            public: Bytes::from(public.to_string()),
-            host: Bytes::from(host.to_string()),
-        }))
-    }
-
-    async fn publish(self: Arc<Self>, live: Arc<LiveFinal>) {
-        let stopped = self.stopped.subscribe();
-        live.fanout
-            .publish(FRAMES_PER_SECOND, stopped, || {
-                let (finals, live) = (self.clone(), live.clone());
-                async move {
-                    loop {
-                        match finals.build_frame(&live).await {
-                            Ok(frame) => return frame,
-                            Err(e) => {
-                                if e.fault().is_none() {
-                                    tracing::warn!(final_id = live.id, error = %e, "final frame failed; retrying");
-                                }
-                                tokio::time::sleep(Duration::from_millis(500)).await;
-                            }
-                        }
-                    }
-                }
-            })
-            .await;
-    }
-
-    /// Closes the current question when its countdown runs out, by the server's clock.
-    async fn run_countdown(self: Arc<Self>, live: Arc<LiveFinal>) {
-        let mut stopped = self.stopped.subscribe();
-        loop {
-            let deadline = live.snapshot().deadline;
-            let wait =
-                deadline.map(|d| Duration::from_millis((d - self.clock.now()).max(0) as u64));
-            let due = tokio::select! {
-                () = live.show_changed.notified() => false,
-                () = sleep_or_forever(wait) => true,
-                _ = stopped.wait_for(|stopped| *stopped) => return,
-            };
-            if due {
-                match self.change(&live, None, |_, _| Ok(())).await {
-                    Ok(()) => {}
-                    Err(e) => {
-                        tracing::warn!(final_id = live.id, error = %e, "closing a countdown failed; retrying");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                    }
-                }
-            }
-        }
-    }
-
-    /// On PostgreSQL, while a question is open, re-reads the audience counts (other servers'
-    /// audience answers are not announced one by one).
-    async fn refresh_counts(self: Arc<Self>, live: Arc<LiveFinal>) {
-        let mut stopped = self.stopped.subscribe();
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep(COUNTS_REFRESH) => {}
-                _ = stopped.wait_for(|stopped| *stopped) => return,
-            }
-            let open = matches!(live.snapshot().phase, Phase::Open | Phase::Answering);
-            if open && live.viewers() > 0 {
-                live.fanout.changed();
-            }
-        }
-    }
-
-    /// Tells the other processes sharing PostgreSQL that a final changed.
-    async fn announce(&self, id: i64) {
-        if self.store.backend() != Backend::Postgres {
-            return;
-        }
-        let payload = json!({ "instance": self.instance, "final": id }).to_string();
-        if let Err(e) = self.store.notify(CHANNEL, &payload).await
-            && e.fault().is_none()
-        {
-            tracing::warn!(error = %e, "cannot announce a final's change to other processes");
-        }
-    }
-
-    /// Another process changed a final (or, with `None`, anything may have changed): reload.
-    async fn reload(&self, id: Option<i64>) {
-        let finals: Vec<Arc<LiveFinal>> = match id {
-            Some(id) => self.loaded(id).into_iter().collect(),
-            None => self
-                .live
-                .lock()
-                .expect("the lock is never poisoned")
-                .values()
-                .cloned()
-                .collect(),
-        };
-        for live in finals {
-            let Ok(stored) = self.stored_show(live.id).await else {
-                continue;
-            };
-            let mut show = live.show.lock().await;
-            if stored.revision > show.revision {
-                *show = stored;
-                self.published(&live, &show).await;
-            }
-            drop(show);
-            if let Ok(seats) = self.store.final_seats(live.id).await {
-                live.generations.send_modify(|g| {
-                    for seat in &seats {
-                        if let Some(current) = g.get_mut(seat.seat as usize - 1) {
-                            *current = (*current).max(seat.generation);
-                        }
-                    }
-                });
-            }
-        }
-    }
-
-    /// Listens for other processes' changes until stopped; after a lost connection, reloads
-    /// every final (notifications sent meanwhile are gone).
-    pub async fn listen_for_other_processes(self: Arc<Self>, url: String) {
-        let stop = self.stopped.subscribe();
-        Store::listen(&url, CHANNEL, stop, |payload| {
-            let finals = self.clone();
-            async move {
-                let Some(payload) = payload else {
-                    return finals.reload(None).await;
-                };
-                let Ok(message) = serde_json::from_str::<Value>(&payload) else {
-                    return;
-                };
-                if message["instance"].as_str() != Some(finals.instance.as_str()) {
-                    finals.reload(message["final"].as_i64()).await;
-                }
-            }
-        })
-        .await;
-    }
-}
-
-async fn sleep_or_forever(wait: Option<Duration>) {
-    match wait {
-        Some(wait) => tokio::time::sleep(wait).await,
-        None => std::future::pending().await,
-    }
 }
 
 fn parse_show(stored: &StoredFinal) -> Result<Show, FinalError> {
@@ -1196,31 +760,6 @@ fn effect_of<T>(
         "refused": result.as_ref().err().map(ToString::to_string),
     })
     .to_string()
-}
-
-/// Stores queued audience answers, a batch per transaction, and acknowledges each after its
-/// batch committed.
-async fn store_audience_answers(
-    store: Store,
-    mut queue: mpsc::Receiver<(AudienceAnswer, AudienceReply)>,
-) {
-    let mut batch = Vec::with_capacity(AUDIENCE_BATCH);
-    while queue.recv_many(&mut batch, AUDIENCE_BATCH).await > 0 {
-        let (answers, replies): (Vec<AudienceAnswer>, Vec<AudienceReply>) =
-            std::mem::take(&mut batch).into_iter().unzip();
-        match store.save_audience_answers(&answers).await {
-            Ok(fresh) => {
-                for (reply, fresh) in replies.into_iter().zip(fresh) {
-                    let _ = reply.send(Ok(fresh));
-                }
-            }
-            Err(e) => {
-                for reply in replies {
-                    let _ = reply.send(Err(e.for_each_waiter()));
-                }
-            }
-        }
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {
