@@ -46,10 +46,14 @@
 #[path = "../bench_support.rs"]
 mod bench_support;
 
-use bench_support::{cpu_model, credit_code_for, load_average, open_files_limit};
+use bench_support::{
+    Percentiles, Server, Socket, TICKS_PER_SECOND, copy_folder, cpu_model, demo_competition,
+    kib_to_mb, kib_to_mib, load_average, machine_ticks, micros, open_files_limit,
+    open_small_socket, process_ticks, register, rss_kib, send, start_attempt,
+};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::path::Path;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -57,14 +61,10 @@ use std::time::{Duration, Instant};
 use futures_util::{StreamExt, TryStreamExt};
 use reqwest::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpStream;
+use serde_json::Value;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 const VIEWERS_VARIABLE: &str = "ECOQUIZ_FANOUT_VIEWERS";
 const SECONDS_VARIABLE: &str = "ECOQUIZ_FANOUT_SECONDS";
@@ -89,12 +89,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const LAST_FRAME_PATIENCE: Duration = Duration::from_secs(30);
 /// How often the server's RSS is read during the submissions, for its peak.
 const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(100);
-/// Clock ticks per second in /proc (`USER_HZ`, 100 on Linux).
-const TICKS_PER_SECOND: f64 = 100.0;
 /// How many errors are shown in full; the rest are only counted.
 const ERRORS_SHOWN: usize = 5;
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -214,136 +210,6 @@ impl Config {
 }
 
 // ---------------------------------------------------------------------------------------
-// The server process
-// ---------------------------------------------------------------------------------------
-
-/// `ecoquiz serve --demo` running as a child process until `stop`.
-struct Server {
-    child: tokio::process::Child,
-    pid: u32,
-    address: String,
-    /// Its stderr (the log), shown when it fails.
-    log: PathBuf,
-}
-
-impl Server {
-    /// Starts the real binary (built by `cargo bench` with the bench profile) on a random port
-    /// and waits for the line with its address.
-    async fn start(data_dir: &Path) -> Result<Server, String> {
-        let log = data_dir.with_extension("log");
-        let stderr = std::fs::File::create(&log)
-            .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecoquiz"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--demo", "--data-dir"])
-            .arg(data_dir)
-            .env_remove("ECOQUIZ_DATABASE_URL")
-            .env_remove("ECOQUIZ_DATA_DIR")
-            .env_remove("ECOQUIZ_JWT_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", env!("CARGO_BIN_EXE_ecoquiz")))?;
-        let pid = child.id().ok_or("the server exited at once")?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let address = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(address) = line.split("http://").nth(1) {
-                    return Some(format!("http://{}", address.trim()));
-                }
-            }
-            None
-        })
-        .await
-        .ok()
-        .flatten()
-        .ok_or_else(|| format!("the server printed no address; {}", tail(&log)))?;
-        // Keep draining stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Server {
-            child,
-            pid,
-            address,
-            log,
-        })
-    }
-
-    fn ws_url(&self, path: &str) -> String {
-        format!("ws{}{path}", self.address.trim_start_matches("http"))
-    }
-
-    /// Resident memory in KiB (`VmRSS`), 0 when unreadable.
-    fn rss_kib(&self) -> u64 {
-        rss_kib(self.pid)
-    }
-
-    /// User + system CPU time of every thread so far, in ticks.
-    fn cpu_ticks(&self) -> Option<u64> {
-        process_ticks(&format!("/proc/{}/stat", self.pid))
-    }
-
-    /// SIGTERM (a graceful shutdown, as an operator would stop it), then waits.
-    async fn stop(mut self) -> Result<(), String> {
-        let _ = tokio::process::Command::new("kill")
-            .args(["-TERM", &self.pid.to_string()])
-            .status()
-            .await;
-        match tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await {
-            Ok(Ok(status)) if status.success() => Ok(()),
-            Ok(Ok(status)) => Err(format!(
-                "the server exited with {status}; {}",
-                tail(&self.log)
-            )),
-            Ok(Err(e)) => Err(format!("cannot wait for the server: {e}")),
-            Err(_) => {
-                let _ = self.child.kill().await;
-                Err("the server did not stop within 30 s of SIGTERM".into())
-            }
-        }
-    }
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// utime + stime from a /proc `stat` file: fields 14 and 15, counted after the command name,
-/// which is in parentheses and may contain spaces.
-fn process_ticks(stat_file: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(stat_file).ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-}
-
-/// The last lines of a server log, for an error message.
-fn tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    let last = lines[lines.len().saturating_sub(5)..].join("\n");
-    format!("last lines of its log:\n{last}")
-}
-
-fn copy_folder(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_folder(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
 // Set-up: contestants with an attempt in progress (not measured)
 // ---------------------------------------------------------------------------------------
 
@@ -383,80 +249,6 @@ async fn set_up(
         started.elapsed().as_secs_f64()
     );
     Ok(contestants)
-}
-
-/// Sends a request and reads the whole body; anything but `expected` is an error.
-async fn send(request: reqwest::RequestBuilder, expected: StatusCode) -> Result<Value, String> {
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("no answer: {e}"))?;
-    let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("{status}, body not read: {e}"))?;
-    if status != expected {
-        let text = String::from_utf8_lossy(&body);
-        return Err(format!("{status} (expected {expected}): {text:.200}"));
-    }
-    serde_json::from_slice(&body).map_err(|e| format!("the answer is not JSON: {e}"))
-}
-
-/// The demo competition's id (the only competition of a `--demo` server).
-async fn demo_competition(client: &reqwest::Client, address: &str) -> Result<i64, String> {
-    let list = send(
-        client.get(format!("{address}/api/competitions")),
-        StatusCode::OK,
-    )
-    .await
-    .map_err(|e| format!("listing competitions: {e}"))?;
-    list[0]["id"]
-        .as_i64()
-        .ok_or_else(|| format!("the demo server lists no competition: {list}"))
-}
-
-async fn register(client: &reqwest::Client, address: &str, i: usize) -> Result<String, String> {
-    // 100 companies; phones 13800000000, 13800000001, …
-    let company = format!("蓝天碧水环保科技有限公司{:03}", i % 100);
-    let body = send(
-        client
-            .post(format!("{address}/api/auth/register"))
-            .json(&json!({
-                "name": format!("观众测试{i}"),
-                "phone": format!("138{i:08}"),
-                "password": "环保知识竞赛2026",
-                "company_name": company,
-                "credit_code": credit_code_for(&company),
-                "subdistrict": "城关街道",
-            })),
-        StatusCode::CREATED,
-    )
-    .await
-    .map_err(|e| format!("registering contestant {i}: {e}"))?;
-    body["token"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("registering contestant {i}: no token"))
-}
-
-async fn start_attempt(
-    client: &reqwest::Client,
-    address: &str,
-    competition: i64,
-    token: &str,
-) -> Result<i64, String> {
-    let paper = send(
-        client
-            .post(format!("{address}/api/competitions/{competition}/attempts"))
-            .bearer_auth(token),
-        StatusCode::CREATED,
-    )
-    .await
-    .map_err(|e| format!("starting an attempt: {e}"))?;
-    paper["attempt_id"]
-        .as_i64()
-        .ok_or_else(|| "the paper has no attempt_id".into())
 }
 
 /// Submits one attempt (blank: grading costs the same, and only the count matters here).
@@ -567,16 +359,9 @@ struct ViewerLog {
     saw_everything: bool,
 }
 
-/// Opens a viewer and reads its first snapshot. The client keeps small buffers so that 5,000
-/// of them do not crowd the machine the server runs on (tungstenite's default read buffer is
-/// 128 KiB, allocated up front).
+/// Opens a viewer (with small buffers) and reads its first snapshot.
 async fn connect_viewer(url: &str) -> Result<(Socket, Seen), String> {
-    let config = WebSocketConfig::default()
-        .read_buffer_size(8 * 1024)
-        .write_buffer_size(0);
-    let (mut socket, _) = connect_async_with_config(url, Some(config), true)
-        .await
-        .map_err(|e| format!("websocket connect: {e}"))?;
+    let mut socket = open_small_socket(url).await?;
     loop {
         let message = tokio::time::timeout(REQUEST_TIMEOUT, socket.next())
             .await
@@ -726,32 +511,6 @@ struct Delays {
     /// and max: the submissions in flight around each one. The bounds are tight while this
     /// is small next to the submissions per frame.
     bound_gap: (u64, u64),
-}
-
-#[derive(Clone, Copy, Default)]
-struct Percentiles {
-    p50: f64,
-    p99: f64,
-    max: f64,
-}
-
-impl Percentiles {
-    /// Nearest-rank percentiles of microsecond samples, in milliseconds.
-    fn of(mut micros: Vec<u32>) -> Percentiles {
-        if micros.is_empty() {
-            return Percentiles::default();
-        }
-        micros.sort_unstable();
-        let at = |p: f64| {
-            let rank = (p * micros.len() as f64).ceil() as usize;
-            f64::from(micros[rank.clamp(1, micros.len()) - 1]) / 1000.0
-        };
-        Percentiles {
-            p50: at(0.50),
-            p99: at(0.99),
-            max: at(1.0),
-        }
-    }
 }
 
 async fn run(
@@ -1129,19 +888,6 @@ fn delays(logs: &[ViewerLog], submissions: &[Submission], base: u64) -> Delays {
     }
 }
 
-fn micros(d: Duration) -> u32 {
-    u32::try_from(d.as_micros()).unwrap_or(u32::MAX)
-}
-
-fn kib_to_mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
-/// KiB to MB of 10^6 bytes (the unit of the target).
-fn kib_to_mb(kib: u64) -> f64 {
-    kib as f64 * 1024.0 / 1e6
-}
-
 // ---------------------------------------------------------------------------------------
 // Figures
 // ---------------------------------------------------------------------------------------
@@ -1338,21 +1084,4 @@ fn print_machine(config: &Config) {
         env!("CARGO_BIN_EXE_ecoquiz"),
         load_average()
     );
-}
-
-/// The machine's (busy, total) CPU ticks so far, all CPUs.
-fn machine_ticks() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    // cpu  user nice system idle iowait irq softirq steal
-    let ticks: Vec<u64> = stat
-        .lines()
-        .next()?
-        .split_whitespace()
-        .skip(1)
-        .take(8)
-        .map(|t| t.parse().ok())
-        .collect::<Option<_>>()?;
-    let idle = ticks.get(3)? + ticks.get(4)?;
-    let total: u64 = ticks.iter().sum();
-    Some((total - idle, total))
 }
