@@ -21,7 +21,12 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Questions of the sample bank of a kind: `(id, answer keys)`, as the organizers' list shows
 /// them.
-async fn bank_questions(app: &TestApp, admin: &str, kind: &str, count: usize) -> Vec<i64> {
+pub(crate) async fn bank_questions(
+    app: &TestApp,
+    admin: &str,
+    kind: &str,
+    count: usize,
+) -> Vec<i64> {
     let found = body(
         app.get(&format!("/api/admin/questions?kind={kind}"), Some(admin))
             .await,
@@ -76,13 +81,19 @@ async fn act(app: &TestApp, admin: &str, id: i64, action: Value) -> Value {
 }
 
 /// Steps the show with `action` on its current `seq`.
-async fn step(app: &TestApp, admin: &str, id: i64, seq: &mut u64, action: &str) -> Value {
+pub(crate) async fn step(
+    app: &TestApp,
+    admin: &str,
+    id: i64,
+    seq: &mut u64,
+    action: &str,
+) -> Value {
     let state = act(app, admin, id, json!({"action": action, "seq": *seq})).await;
     *seq = state["seq"].as_u64().unwrap();
     state
 }
 
-async fn join_seat(app: &TestApp, join_code: &str) -> String {
+pub(crate) async fn join_seat(app: &TestApp, join_code: &str) -> String {
     let response = app
         .post("/api/finals/join", None, &json!({"join_code": join_code}))
         .await;
@@ -90,7 +101,7 @@ async fn join_seat(app: &TestApp, join_code: &str) -> String {
     body(response).await["token"].as_str().unwrap().to_owned()
 }
 
-async fn join_audience(app: &TestApp, code: &str, nickname: &str) -> String {
+pub(crate) async fn join_audience(app: &TestApp, code: &str, nickname: &str) -> String {
     let response = app
         .post(
             "/api/finals/join",
@@ -102,7 +113,12 @@ async fn join_audience(app: &TestApp, code: &str, nickname: &str) -> String {
     body(response).await["token"].as_str().unwrap().to_owned()
 }
 
-async fn post_as(app: &TestApp, token: &str, path: &str, payload: Value) -> (StatusCode, Value) {
+pub(crate) async fn post_as(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    payload: Value,
+) -> (StatusCode, Value) {
     let response = app.post(path, Some(token), &payload).await;
     let status = response.status();
     (status, body(response).await)
@@ -150,7 +166,7 @@ fn key_of(host_state: &Value) -> Vec<String> {
 }
 
 /// A wrong single answer for a key.
-fn wrong(key: &[String]) -> String {
+pub(crate) fn wrong(key: &[String]) -> String {
     ["A", "B", "C", "D"]
         .into_iter()
         .find(|k| !key.iter().any(|key| key == k))
@@ -158,7 +174,7 @@ fn wrong(key: &[String]) -> String {
         .to_owned()
 }
 
-fn scores(state: &Value) -> Vec<i64> {
+pub(crate) fn scores(state: &Value) -> Vec<i64> {
     state["seats"]
         .as_array()
         .unwrap()

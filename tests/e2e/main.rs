@@ -8,6 +8,7 @@ mod api_reference;
 mod browser;
 mod browser_admin;
 mod browser_contestant;
+mod browser_final;
 mod browser_storage;
 mod chromium;
 mod cli_bank;

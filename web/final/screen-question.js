@@ -141,6 +141,9 @@ export function tickRing(state, timing) {
   const fillCircle = $("ring-fill");
   fillCircle.style.strokeDasharray = String(RING_LENGTH);
   fillCircle.style.strokeDashoffset = String(RING_LENGTH * (1 - share));
+  // An empty ring draws nothing: Chromium measures the circle a little shorter than 2πr and
+  // otherwise leaves an arc of the round cap at the top, as if time were left.
+  fillCircle.style.visibility = share > 0 ? "visible" : "hidden";
   $("ring-number").textContent = state.phase === "closed" || state.phase === "revealed" ? "" : String(secondsLeft(left));
   $("ring-label").textContent = state.paused ? "已暂停" : RING_LABELS[state.phase] || "";
 }
