@@ -155,6 +155,23 @@ async fn frame_where(socket: &mut Socket, done: impl Fn(&Value) -> bool) -> Valu
     }
 }
 
+/// A seat's or an audience member's answer to the current question of final `id`.
+async fn answer_as(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    seq: u64,
+    choice: Value,
+) -> (StatusCode, Value) {
+    post_as(
+        app,
+        token,
+        &format!("/api/finals/{id}/answer"),
+        json!({"seq": seq, "choice": choice}),
+    )
+    .await
+}
+
 /// The current question's key from the host's state, e.g. `["B"]`.
 fn key_of(host_state: &Value) -> Vec<String> {
     host_state["host"]["answer"]
@@ -268,13 +285,7 @@ async fn a_final_of_three_rounds_with_eight_seats_and_fifty_in_the_audience_scor
             } else {
                 vec![wrong(&key)]
             };
-            let (status, reply) = post_as(
-                &app,
-                token,
-                &format!("/api/finals/{id}/answer"),
-                json!({"seq": seq, "choice": choice}),
-            )
-            .await;
+            let (status, reply) = answer_as(&app, token, id, seq, json!(choice)).await;
             assert_eq!(status, StatusCode::OK, "{reply}");
             assert_eq!(
                 reply,
@@ -289,13 +300,7 @@ async fn a_final_of_three_rounds_with_eight_seats_and_fifty_in_the_audience_scor
             } else {
                 vec![wrong(&key)]
             };
-            let (status, _) = post_as(
-                &app,
-                token,
-                &format!("/api/finals/{id}/answer"),
-                json!({"seq": seq, "choice": choice}),
-            )
-            .await;
+            let (status, _) = answer_as(&app, token, id, seq, json!(choice)).await;
             assert_eq!(status, StatusCode::OK);
             if n % 2 == 0 {
                 // Answered at once (the test's clock stands still): the full speed bonus.
@@ -363,24 +368,12 @@ async fn a_final_of_three_rounds_with_eight_seats_and_fifty_in_the_audience_scor
     let answering = frame_where(&mut projector, |f| f["phase"] == "answering").await;
     assert_eq!(answering["buzz"]["winner"], 3);
     assert_no_key(&answering, "the projector while the winner answers");
-    let (status, refused) = post_as(
-        &app,
-        &seats[3],
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": seq, "choice": key}),
-    )
-    .await;
+    let (status, refused) = answer_as(&app, &seats[3], id, seq, json!(key)).await;
     assert_eq!(
         (status, refused["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("not_your_turn"))
     );
-    let (status, _) = post_as(
-        &app,
-        &seats[2],
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": seq, "choice": key}),
-    )
-    .await;
+    let (status, _) = answer_as(&app, &seats[2], id, seq, json!(key)).await;
     assert_eq!(status, StatusCode::OK);
     expected[2] += 20;
     let state = body(app.get(&format!("/api/finals/{id}/state"), None).await).await;
@@ -403,13 +396,7 @@ async fn a_final_of_three_rounds_with_eight_seats_and_fifty_in_the_audience_scor
         json!({"seq": seq}),
     )
     .await;
-    post_as(
-        &app,
-        &seats[4],
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": seq, "choice": [wrong(&key)]}),
-    )
-    .await;
+    answer_as(&app, &seats[4], id, seq, json!([wrong(&key)])).await;
     expected[4] -= 10;
     seq = body(app.get(&format!("/api/finals/{id}/state"), None).await).await["seq"]
         .as_u64()
@@ -464,13 +451,7 @@ async fn a_final_of_three_rounds_with_eight_seats_and_fifty_in_the_audience_scor
         } else {
             vec![wrong(&key)]
         };
-        post_as(
-            &app,
-            token,
-            &format!("/api/finals/{id}/answer"),
-            json!({"seq": seq, "choice": choice}),
-        )
-        .await;
+        answer_as(&app, token, id, seq, json!(choice)).await;
         let stake = match n {
             0 => 30,
             5 => 20,
@@ -601,13 +582,7 @@ async fn bad_inputs_are_refused_and_change_nothing(app: TestApp) {
     let seq = before["seq"].as_u64().unwrap();
 
     // Outside its phase, in the lobby.
-    let (s, r) = post_as(
-        &app,
-        &seat,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": seq, "choice": ["A"]}),
-    )
-    .await;
+    let (s, r) = answer_as(&app, &seat, id, seq, json!(["A"])).await;
     refused(s, &r, StatusCode::CONFLICT, "stale_seq");
     // An action the phase forbids.
     let response = app
@@ -678,31 +653,13 @@ async fn bad_inputs_are_refused_and_change_nothing(app: TestApp) {
         StatusCode::FORBIDDEN
     );
     // Answering before the countdown opens.
-    let (s, r) = post_as(
-        &app,
-        &seat,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": current, "choice": ["A"]}),
-    )
-    .await;
+    let (s, r) = answer_as(&app, &seat, id, current, json!(["A"])).await;
     refused(s, &r, StatusCode::CONFLICT, "phase");
     step(&app, &admin, id, &mut current, "open").await;
     // Options that are not the question's; two on a single-answer question.
-    let (s, r) = post_as(
-        &app,
-        &seat,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": current, "choice": ["Z"]}),
-    )
-    .await;
+    let (s, r) = answer_as(&app, &seat, id, current, json!(["Z"])).await;
     refused(s, &r, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
-    let (s, r) = post_as(
-        &app,
-        &seat,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": current, "choice": ["A", "B"]}),
-    )
-    .await;
+    let (s, r) = answer_as(&app, &seat, id, current, json!(["A", "B"])).await;
     refused(s, &r, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     // A buzz on a 必答 question; a stake outside a 风险题's stakes phase.
     let (s, r) = post_as(
@@ -722,49 +679,19 @@ async fn bad_inputs_are_refused_and_change_nothing(app: TestApp) {
     .await;
     refused(s, &r, StatusCode::CONFLICT, "phase");
     // Answer twice; the audience twice.
-    let (s, _) = post_as(
-        &app,
-        &seat,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": current, "choice": ["A"]}),
-    )
-    .await;
+    let (s, _) = answer_as(&app, &seat, id, current, json!(["A"])).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, r) = post_as(
-        &app,
-        &seat,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": current, "choice": ["B"]}),
-    )
-    .await;
+    let (s, r) = answer_as(&app, &seat, id, current, json!(["B"])).await;
     refused(s, &r, StatusCode::CONFLICT, "already_answered");
-    let (s, _) = post_as(
-        &app,
-        &listener,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": current, "choice": ["A"]}),
-    )
-    .await;
+    let (s, _) = answer_as(&app, &listener, id, current, json!(["A"])).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, r) = post_as(
-        &app,
-        &listener,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": current, "choice": ["B"]}),
-    )
-    .await;
+    let (s, r) = answer_as(&app, &listener, id, current, json!(["B"])).await;
     refused(s, &r, StatusCode::CONFLICT, "already_answered");
     // Answer late.
     before = state().await;
     app.advance_seconds(31);
     let seat2 = join_seat(&app, created["seats"][1]["join_code"].as_str().unwrap()).await;
-    let (s, r) = post_as(
-        &app,
-        &seat2,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": current, "choice": ["A"]}),
-    )
-    .await;
+    let (s, r) = answer_as(&app, &seat2, id, current, json!(["A"])).await;
     refused(s, &r, StatusCode::CONFLICT, "too_late");
     let after = state().await;
     assert_eq!(
@@ -894,13 +821,7 @@ async fn a_final_stopped_mid_question_resumes_with_the_same_phase_scores_and_dea
     let mut seq = created["state"]["seq"].as_u64().unwrap();
     step(&app, &admin, id, &mut seq, "start").await;
     step(&app, &admin, id, &mut seq, "open").await;
-    let (status, _) = post_as(
-        &app,
-        &seat,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": seq, "choice": ["A"]}),
-    )
-    .await;
+    let (status, _) = answer_as(&app, &seat, id, seq, json!(["A"])).await;
     assert_eq!(status, StatusCode::OK);
     let before = body(app.get(&format!("/api/finals/{id}/state"), None).await).await;
     let restarted = app.restarted_after_a_crash().await;
@@ -914,13 +835,7 @@ async fn a_final_stopped_mid_question_resumes_with_the_same_phase_scores_and_dea
         assert_eq!(after[field], before[field], "{field} after the restart");
     }
     // The seat's token still works there, and its answer is still its one answer.
-    let (status, reply) = post_as(
-        &restarted,
-        &seat,
-        &format!("/api/finals/{id}/answer"),
-        json!({"seq": seq, "choice": ["B"]}),
-    )
-    .await;
+    let (status, reply) = answer_as(&restarted, &seat, id, seq, json!(["B"])).await;
     assert_eq!(
         (status, reply["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("already_answered"))
