@@ -172,6 +172,17 @@ async fn answer_as(
     .await
 }
 
+/// A seat's buzz on the current question of final `id`.
+async fn buzz_as(app: &TestApp, token: &str, id: i64, seq: u64) -> (StatusCode, Value) {
+    post_as(
+        app,
+        token,
+        &format!("/api/finals/{id}/buzz"),
+        json!({"seq": seq}),
+    )
+    .await
+}
+
 /// The current question's key from the host's state, e.g. `["B"]`.
 fn key_of(host_state: &Value) -> Vec<String> {
     host_state["host"]["answer"]
@@ -336,32 +347,14 @@ async fn a_final_of_three_rounds_with_eight_seats_and_fifty_in_the_audience_scor
     let shown = step(&app, &admin, id, &mut seq, "next").await;
     assert_eq!(shown["round"]["kind"], "buzz");
     let key = key_of(&shown);
-    let (status, early) = post_as(
-        &app,
-        &seats[0],
-        &format!("/api/finals/{id}/buzz"),
-        json!({"seq": seq}),
-    )
-    .await;
+    let (status, early) = buzz_as(&app, &seats[0], id, seq).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(early["error"]["code"], "too_early");
     step(&app, &admin, id, &mut seq, "open").await;
-    let (status, won) = post_as(
-        &app,
-        &seats[2],
-        &format!("/api/finals/{id}/buzz"),
-        json!({"seq": seq}),
-    )
-    .await;
+    let (status, won) = buzz_as(&app, &seats[2], id, seq).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(won["won"], true);
-    let (_, lost) = post_as(
-        &app,
-        &seats[3],
-        &format!("/api/finals/{id}/buzz"),
-        json!({"seq": seq}),
-    )
-    .await;
+    let (_, lost) = buzz_as(&app, &seats[3], id, seq).await;
     assert_eq!(lost["won"], false);
     assert_eq!(lost["order"][0]["seat"], 3);
     assert_eq!(lost["order"][1]["seat"], 4);
@@ -389,26 +382,14 @@ async fn a_final_of_three_rounds_with_eight_seats_and_fifty_in_the_audience_scor
     let shown = step(&app, &admin, id, &mut seq, "next").await;
     let key = key_of(&shown);
     step(&app, &admin, id, &mut seq, "open").await;
-    post_as(
-        &app,
-        &seats[4],
-        &format!("/api/finals/{id}/buzz"),
-        json!({"seq": seq}),
-    )
-    .await;
+    buzz_as(&app, &seats[4], id, seq).await;
     answer_as(&app, &seats[4], id, seq, json!([wrong(&key)])).await;
     expected[4] -= 10;
     seq = body(app.get(&format!("/api/finals/{id}/state"), None).await).await["seq"]
         .as_u64()
         .unwrap();
     step(&app, &admin, id, &mut seq, "rearm").await;
-    let (_, again) = post_as(
-        &app,
-        &seats[1],
-        &format!("/api/finals/{id}/buzz"),
-        json!({"seq": seq}),
-    )
-    .await;
+    let (_, again) = buzz_as(&app, &seats[1], id, seq).await;
     assert_eq!(again["won"], true);
     expected[1] -= 10;
     app.advance_seconds(11);
@@ -527,15 +508,7 @@ async fn eight_simultaneous_buzzes_have_exactly_one_winner(app: TestApp) {
     step(&app, &admin, id, &mut seq, "open").await;
     let buzzes = seats.iter().map(|token| {
         let app = &app;
-        async move {
-            post_as(
-                app,
-                token,
-                &format!("/api/finals/{id}/buzz"),
-                json!({"seq": seq}),
-            )
-            .await
-        }
+        async move { buzz_as(app, token, id, seq).await }
     });
     let replies = futures_util::future::join_all(buzzes).await;
     let winners: Vec<usize> = replies
@@ -662,13 +635,7 @@ async fn bad_inputs_are_refused_and_change_nothing(app: TestApp) {
     let (s, r) = answer_as(&app, &seat, id, current, json!(["A", "B"])).await;
     refused(s, &r, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     // A buzz on a 必答 question; a stake outside a 风险题's stakes phase.
-    let (s, r) = post_as(
-        &app,
-        &seat,
-        &format!("/api/finals/{id}/buzz"),
-        json!({"seq": current}),
-    )
-    .await;
+    let (s, r) = buzz_as(&app, &seat, id, current).await;
     refused(s, &r, StatusCode::CONFLICT, "invalid_action");
     let (s, r) = post_as(
         &app,
@@ -882,15 +849,7 @@ async fn two_servers_on_postgresql_show_one_final_and_one_buzz_winner() {
     // Half the seats buzz through each server at once.
     let buzzes = seats.iter().enumerate().map(|(n, token)| {
         let app = if n % 2 == 0 { &first } else { &second };
-        async move {
-            post_as(
-                app,
-                token,
-                &format!("/api/finals/{id}/buzz"),
-                json!({"seq": seq}),
-            )
-            .await
-        }
+        async move { buzz_as(app, token, id, seq).await }
     });
     let replies = futures_util::future::join_all(buzzes).await;
     let winners = replies
