@@ -179,6 +179,39 @@ pub fn cpu_model() -> String {
 }
 
 /// The soft limit on open files, from /proc (Linux only; std has no getrlimit).
+/// Whether this process may open `needed` files (`what` names who needs them, e.g. "5000
+/// viewers"); prints the limit, or why the run cannot start and the `ulimit` that fixes it.
+pub fn enough_open_files(needed: usize, what: &str) -> bool {
+    match open_files_limit() {
+        Some(limit) if limit < needed => {
+            eprintln!(
+                "the open-files limit is {limit}; {what} need about {needed} in this process \
+                 and as many in the server. Run `ulimit -n {}` first.",
+                needed.next_power_of_two().max(16384)
+            );
+            false
+        }
+        Some(limit) => {
+            println!("open-files limit {limit} (about {needed} needed per process)");
+            true
+        }
+        None => {
+            println!("open-files limit unknown (about {needed} needed per process)");
+            true
+        }
+    }
+}
+
+/// The benches' HTTP client: many idle connections kept, no Nagle delay, `timeout` per request.
+pub fn bench_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .tcp_nodelay(true)
+        .timeout(timeout)
+        .build()
+        .expect("the HTTP client builds")
+}
+
 pub fn open_files_limit() -> Option<usize> {
     let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
     let line = limits.lines().find(|l| l.starts_with("Max open files"))?;

@@ -47,9 +47,9 @@
 mod bench_support;
 
 use bench_support::{
-    Percentiles, Server, Socket, TICKS_PER_SECOND, copy_folder, cpu_model, demo_competition,
-    kib_to_mb, kib_to_mib, load_average, machine_ticks, micros, open_files_limit,
-    open_small_socket, process_ticks, register, rss_kib, send, start_attempt,
+    Percentiles, Server, Socket, TICKS_PER_SECOND, bench_client, copy_folder, cpu_model,
+    demo_competition, enough_open_files, kib_to_mb, kib_to_mib, load_average, machine_ticks,
+    micros, open_small_socket, process_ticks, register, rss_kib, send, start_attempt,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -106,25 +106,11 @@ async fn main() -> ExitCode {
     // Each viewer is one socket in this process and one in the server; the server inherits
     // this process's limit. A little room for HTTP connections and the database files.
     let needed = most_viewers + 512;
-    match open_files_limit() {
-        Some(limit) if limit < needed => {
-            eprintln!(
-                "the open-files limit is {limit}; {most_viewers} viewers need about {needed} in \
-                 this process and as many in the server. Run `ulimit -n {}` first.",
-                needed.next_power_of_two().max(16384)
-            );
-            return ExitCode::FAILURE;
-        }
-        Some(limit) => println!("open-files limit {limit} (about {needed} needed per process)"),
-        None => println!("open-files limit unknown (about {needed} needed per process)"),
+    if !enough_open_files(needed, &format!("{most_viewers} viewers")) {
+        return ExitCode::FAILURE;
     }
 
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(1024)
-        .tcp_nodelay(true)
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .expect("the HTTP client builds");
+    let client = bench_client(REQUEST_TIMEOUT);
 
     let template = tempfile::tempdir().expect("a temporary folder");
     let contestants = match set_up(&client, template.path(), &config).await {

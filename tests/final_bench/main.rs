@@ -45,9 +45,9 @@
 mod bench_support;
 
 use bench_support::{
-    Percentiles, Server, Socket, TICKS_PER_SECOND, cpu_model, demo_competition, kib_to_mb,
-    kib_to_mib, load_average, machine_ticks, micros, open_files_limit, open_small_socket,
-    process_ticks, register, rss_kib, send, start_attempt,
+    Percentiles, Server, Socket, TICKS_PER_SECOND, bench_client, cpu_model, demo_competition,
+    enough_open_files, kib_to_mb, kib_to_mib, load_average, machine_ticks, micros,
+    open_small_socket, process_ticks, register, rss_kib, send, start_attempt,
 };
 use std::path::Path;
 use std::process::ExitCode;
@@ -140,25 +140,10 @@ async fn main() -> ExitCode {
     );
     // One socket per phone in this process and one in the server (which inherits the limit).
     let needed = config.audience + 512;
-    match open_files_limit() {
-        Some(limit) if limit < needed => {
-            eprintln!(
-                "the open-files limit is {limit}; {} phones need about {needed} in this process \
-                 and as many in the server. Run `ulimit -n {}` first.",
-                config.audience,
-                needed.next_power_of_two().max(16384)
-            );
-            return ExitCode::FAILURE;
-        }
-        Some(limit) => println!("open-files limit {limit} (about {needed} needed per process)"),
-        None => println!("open-files limit unknown (about {needed} needed per process)"),
+    if !enough_open_files(needed, &format!("{} phones", config.audience)) {
+        return ExitCode::FAILURE;
     }
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(1024)
-        .tcp_nodelay(true)
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .expect("the HTTP client builds");
+    let client = bench_client(REQUEST_TIMEOUT);
 
     let mut failures: Vec<String> = Vec::new();
     let board = if config.board_baseline {
