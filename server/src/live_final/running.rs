@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
-use super::show::{Phase, ScoringStep, Show};
+use super::show::{Phase, Show};
 use super::view::{self, Surroundings};
 use super::{
     AUDIENCE_BATCH, AudienceReply, CHANNEL, COUNTS_REFRESH, FRAMES_PER_SECOND, FinalError, Finals,
@@ -220,11 +220,7 @@ impl Finals {
                 .collect(),
             _ => Vec::new(),
         };
-        let revealed_any = show
-            .steps
-            .iter()
-            .any(|s| matches!(s, ScoringStep::Reveal { .. }));
-        let audience_top = if revealed_any {
+        let audience_top = if show.has_revealed() {
             self.store.audience_top(live.id, 10).await?
         } else {
             Vec::new()

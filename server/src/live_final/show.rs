@@ -410,6 +410,14 @@ impl Show {
         (round, &round.questions[at.question], at)
     }
 
+    /// Whether any question has been revealed (and not undone): the audience's board exists
+    /// from then on.
+    pub fn has_revealed(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s, ScoringStep::Reveal { .. }))
+    }
+
     pub fn is_paused(&self) -> bool {
         self.paused_remaining.is_some()
     }

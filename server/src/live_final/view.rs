@@ -150,10 +150,6 @@ pub fn public_state(show: &Show, around: &Surroundings, now: Millis) -> Value {
         (Phase::Stakes, Some(round)) => json!(round.stakes),
         _ => Value::Null,
     };
-    let revealed_any = show
-        .steps
-        .iter()
-        .any(|s| matches!(s, super::show::ScoringStep::Reveal { .. }));
     json!({
         "type": "state",
         "final_id": around.final_id,
@@ -173,7 +169,7 @@ pub fn public_state(show: &Show, around: &Surroundings, now: Millis) -> Value {
         "reveal": reveal_json(show, around),
         "seats": seats,
         "audience": { "joined": around.audience_joined, "answered": around.audience_answered },
-        "audience_top": revealed_any.then(|| {
+        "audience_top": show.has_revealed().then(|| {
             around.audience_top.iter().map(|(nickname, score)| json!({ "nickname": nickname, "score": score })).collect::<Vec<_>>()
         }),
     })

@@ -157,14 +157,6 @@ impl Store {
         .await?)
     }
 
-    /// Finals not finished yet are resumed when a server starts: their ids.
-    pub async fn final_ids(&self) -> Result<Vec<i64>, StoreError> {
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM finals ORDER BY id")
-            .fetch_all(self.reader())
-            .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
-    }
-
     /// Stores a change of the show if nobody stored another since it was read: `Ok(false)`
     /// when the revision moved (the caller reloads and tries again). The audience's points and
     /// the log line go in the same transaction.
