@@ -408,6 +408,19 @@ async fn a_final_of_three_rounds_with_eight_seats_and_fifty_in_the_audience_scor
         "no stem before the stakes are in"
     );
     assert_eq!(stakes["stakes"], json!([10, 20, 30]));
+    let (status, refused) = post_as(
+        &app,
+        &seats[0],
+        &format!("/api/finals/{id}/stake"),
+        json!({"seq": seq, "stake": 25}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a stake not offered"
+    );
+    assert!(refused["error"]["fields"]["stake"].is_string(), "{refused}");
     let (status, _) = post_as(
         &app,
         &seats[0],
