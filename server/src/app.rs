@@ -162,7 +162,10 @@ pub async fn serve(
         boards.shut_down();
         finals.shut_down();
     };
-    let result = axum::serve(listener, routes::router(state.clone()))
+    // `into_make_service`: each connection shares the one router. Served as a plain `Router`,
+    // axum deep-clones the whole route table for every connection (about 10 KiB and a hundred
+    // allocations each; docs/PERFORMANCE.md, "Live final", the heap profile).
+    let result = axum::serve(listener, routes::router(state.clone()).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop_sweeper.send(true);

@@ -416,6 +416,8 @@ struct Hall {
 #[derive(Default)]
 struct PhoneLog {
     frames: usize,
+    /// The longest frame received, in bytes.
+    largest_frame: usize,
     open_at: Option<Instant>,
     revealed_at: Option<Instant>,
     answer_sent: Option<Instant>,
@@ -454,6 +456,7 @@ async fn phone(
                     }
                 };
                 log.frames += 1;
+                log.largest_frame = log.largest_frame.max(text.len());
                 let frame = match serde_json::from_str::<StateFrame>(&text) {
                     Ok(frame) if frame.kind == "state" => frame,
                     Ok(frame) => {
@@ -573,6 +576,8 @@ struct FinalReport {
     answer_rate: f64,
     answer_span: f64,
     frames_per_phone: f64,
+    /// The longest frame a phone received, in bytes.
+    largest_frame: usize,
     dropped: usize,
     error_count: usize,
     errors: Vec<String>,
@@ -950,6 +955,7 @@ async fn final_run(
     let answer_rate = answers_ok as f64 / answer_span.max(1e-9);
     let frames_per_phone =
         logs.iter().map(|l| l.frames).sum::<usize>() as f64 / phones.max(1) as f64;
+    let largest_frame = logs.iter().map(|l| l.largest_frame).max().unwrap_or(0);
     let error_count = errors.len() + answer_errors.len();
     errors.extend(answer_errors);
     Ok(FinalReport {
@@ -980,6 +986,7 @@ async fn final_run(
         answer_rate,
         answer_span,
         frames_per_phone,
+        largest_frame,
         dropped,
         error_count,
         errors,
@@ -1268,7 +1275,7 @@ fn print_final(r: &FinalReport, board: Option<&BoardReport>, config: &Config) {
     println!(
         "server CPU: joins {:.2} s ({}), sockets {:.2} s ({}), measured phase (open → every \
          phone revealed, {:.2} s) {} of a core = {:.2} CPU-s; bench client {}; machine busy {}; \
-         {:.1} frames per phone over the whole run; load average {} → {}",
+         {:.1} frames per phone over the whole run, the longest {} bytes; load average {} → {}",
         r.join_cpu.unwrap_or(f64::NAN),
         percent(r.join_cpu, r.join_seconds),
         r.connect_cpu.unwrap_or(f64::NAN),
@@ -1280,6 +1287,7 @@ fn print_final(r: &FinalReport, board: Option<&BoardReport>, config: &Config) {
         m.machine_busy
             .map_or("unknown".into(), |b| format!("{:.0} %", b * 100.0)),
         r.frames_per_phone,
+        r.largest_frame,
         r.load_before,
         r.load_after
     );

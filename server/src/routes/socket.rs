@@ -12,8 +12,9 @@ use tokio::sync::watch;
 
 use crate::fanout::Versioned;
 
-/// Read buffer per connection: viewers send nothing but pings and close frames.
-const READ_BUFFER: usize = 4 * 1024;
+/// Read buffer per connection: viewers send nothing but pongs and close frames (a bigger
+/// message grows it up to `MAX_INCOMING`). 1 KiB rather than 4: 15 MB less at 5,000 sockets.
+const READ_BUFFER: usize = 1024;
 /// Largest message a viewer may send.
 const MAX_INCOMING: usize = 4 * 1024;
 /// Outgoing bytes buffered per connection before a send waits on the socket.
@@ -47,7 +48,11 @@ pub async fn stream<F, E>(
     E: Fn(&F) -> Bytes,
 {
     let mut sent_version = first.version();
-    if !send(&mut socket, text(encode(&first))).await {
+    let sent = send(&mut socket, text(encode(&first))).await;
+    // Not held for the connection's life: a frame built for this viewer alone would stay in
+    // memory once per socket (5,000 sockets × a few KiB).
+    drop(first);
+    if !sent {
         return;
     }
     frames.borrow_and_update();
