@@ -879,3 +879,59 @@ async fn two_servers_on_postgresql_show_one_final_and_one_buzz_winner() {
     second.stop().await;
     first.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seat_connected_to_one_server_shows_as_connected_on_the_other() {
+    let Some(first) = TestApp::postgres().await else {
+        return;
+    };
+    let second = first.second_instance().await;
+    let admin = first.admin_token().await;
+    first.import_sample_bank(&admin).await;
+    let singles = bank_questions(&first, &admin, "single", 1).await;
+    let created = body(
+        first
+            .post(
+                "/api/admin/finals",
+                Some(&admin),
+                &json!({"title": "两台服务器的在线状态", "seats": [{"name": "甲队"}, {"name": "乙队"}],
+                        "rounds": [{"kind": "required", "seconds": 30, "points": 10, "questions": {"ids": singles}}]}),
+            )
+            .await,
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let join_code = created["seats"][1]["join_code"].as_str().unwrap();
+    let token = join_seat(&first, join_code).await;
+    let connected = |frame: &Value| -> Vec<bool> {
+        frame["seats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|seat| seat["connected"] == true)
+            .collect()
+    };
+    let mut projector_on_first = socket(&first, id, None).await;
+    let lobby = next_message(&mut projector_on_first).await;
+    assert_eq!(connected(&lobby), [false, false]);
+
+    let phone_on_second = socket(&second, id, Some(&token)).await;
+    let shown = frame_where(&mut projector_on_first, |f| connected(f) == [false, true]).await;
+    assert_eq!(shown["seats"][1]["name"], "乙队");
+    let host_on_first = body(
+        first
+            .get(&format!("/api/admin/finals/{id}"), Some(&admin))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        connected(&host_on_first["state"]),
+        [false, true],
+        "the host's view on the first server: {host_on_first}"
+    );
+
+    drop(phone_on_second);
+    frame_where(&mut projector_on_first, |f| connected(f) == [false, false]).await;
+    second.stop().await;
+    first.stop().await;
+}

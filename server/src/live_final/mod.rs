@@ -3,7 +3,7 @@
 //! - [`show`]: the rules, a pure state machine; [`view`]: the state JSON built from it;
 //!   [`setup`]: the organizer's input checked and turned into a plan; `running`: a final in
 //!   this process (loading, frames, the countdown task, the other servers, the audience
-//!   writer).
+//!   writer); `presence`: which seats' phones are connected, here and on the other servers.
 //! - [`Finals`] (here): creating finals, joining them, and every change — a host's action, a
 //!   seat's answer, buzz or stake — applied to a copy of the show, **stored** (its revision
 //!   compared, so of two servers on one PostgreSQL only one applies a change: one buzz wins, in
@@ -14,6 +14,7 @@
 //! - Audience answers are many and apart from the show: queued and stored in batches, one
 //!   transaction per batch, each acknowledged after its batch commits.
 
+mod presence;
 mod running;
 pub mod setup;
 pub mod show;

@@ -1,7 +1,8 @@
 //! A final in this process: loaded from the store on first use (`Finals::live_final`), its
 //! frames built and published through the shared fan-out, its countdown closed by a task on
 //! the server's clock, the audience counts kept fresh, the other servers on PostgreSQL heard
-//! (`Finals::listen_for_other_processes`), and the audience's answers stored in batches.
+//! (`Finals::listen_for_other_processes`: their changes, and their seats' connections for
+//! `presence`), and the audience's answers stored in batches.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
+use super::presence::Presence;
 use super::show::{Phase, Show};
 use super::view::{self, Surroundings};
 use super::{
@@ -50,8 +52,8 @@ pub struct LiveFinal {
     /// Seat index → the generation of the device that holds it; a socket whose generation is
     /// older is told `replaced` and closed.
     pub(super) generations: watch::Sender<Vec<i64>>,
-    /// Seat index → sockets connected in this process.
-    pub(super) connected: Mutex<Vec<u32>>,
+    /// Which seats' phones are connected, here and in the other processes.
+    pub(super) presence: Presence,
     pub(super) fanout: Fanout<FinalFrame>,
     pub(super) frame_version: AtomicU64,
     /// The last frame's content without its `server_time`, to publish only real changes.
@@ -91,14 +93,7 @@ impl LiveFinal {
     /// Counts a seat's socket as connected until the returned guard is dropped.
     pub fn connect(self: &Arc<Self>, seat: u32) -> Connected {
         let index = seat as usize - 1;
-        if let Some(count) = self
-            .connected
-            .lock()
-            .expect("the lock is never poisoned")
-            .get_mut(index)
-        {
-            *count += 1;
-        }
+        self.presence.count(index, true);
         self.fanout.changed();
         Connected {
             live: self.clone(),
@@ -120,15 +115,7 @@ pub struct Connected {
 
 impl Drop for Connected {
     fn drop(&mut self) {
-        if let Some(count) = self
-            .live
-            .connected
-            .lock()
-            .expect("the lock is never poisoned")
-            .get_mut(self.index)
-        {
-            *count = count.saturating_sub(1);
-        }
+        self.live.presence.count(self.index, false);
         self.live.fanout.changed();
     }
 }
@@ -180,7 +167,7 @@ impl Finals {
             latest: Mutex::new(Arc::new(show.clone())),
             show: tokio::sync::Mutex::new(show),
             generations: watch::channel(generations).0,
-            connected: Mutex::new(vec![0; seat_count]),
+            presence: Presence::new(seat_count),
             fanout: Fanout::new(empty),
             frame_version: AtomicU64::new(0),
             last_content: Mutex::new((Value::Null, Value::Null)),
@@ -196,6 +183,7 @@ impl Finals {
         tokio::spawn(self.clone().run_countdown(live.clone()));
         if self.store.backend() == Backend::Postgres {
             tokio::spawn(self.clone().refresh_counts(live.clone()));
+            tokio::spawn(self.clone().share_presence(live.clone()));
         }
         Ok(live)
     }
@@ -225,13 +213,7 @@ impl Finals {
         } else {
             Vec::new()
         };
-        let connected = live
-            .connected
-            .lock()
-            .expect("the lock is never poisoned")
-            .iter()
-            .map(|&n| n > 0)
-            .collect();
+        let connected = live.presence.connected();
         Ok(Surroundings {
             final_id: live.id,
             title: live.title.clone(),
@@ -446,8 +428,24 @@ impl Finals {
                 let Ok(message) = serde_json::from_str::<Value>(&payload) else {
                     return;
                 };
-                if message["instance"].as_str() != Some(finals.instance.as_str()) {
-                    finals.reload(message["final"].as_i64()).await;
+                let (Some(instance), final_id) =
+                    (message["instance"].as_str(), message["final"].as_i64())
+                else {
+                    return;
+                };
+                if instance == finals.instance {
+                    return;
+                }
+                match (final_id, message["connected"].as_array()) {
+                    (Some(id), Some(connected)) => finals.heard_presence(
+                        id,
+                        instance,
+                        connected
+                            .iter()
+                            .map(|c| c.as_bool() == Some(true))
+                            .collect(),
+                    ),
+                    _ => finals.reload(final_id).await,
                 }
             }
         })
