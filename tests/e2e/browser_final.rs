@@ -20,7 +20,7 @@ use crate::finals::{bank_questions, join_audience, join_seat, post_as, scores, s
 use crate::support::{TestApp, body};
 
 /// A hostile seat name: shown as text everywhere, never made into an element.
-const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
+pub(crate) const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
 /// A seat name of 30 characters, the longest allowed.
 const LONG_NAME: &str = "内蒙古自治区鄂尔多斯市生态环境保护综合行政执法支队第一代表队";
 
@@ -486,7 +486,7 @@ async fn a_seat_joins_on_its_phone_answers_buzzes_sees_its_results_and_a_reload_
 }
 
 /// Whether the document holds an element made from the hostile name (it should never).
-const INJECTED: &str =
+pub(crate) const INJECTED: &str =
     "document.querySelectorAll('img[src=\"x\"], img[onerror], script:not([src])').length";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -637,6 +637,18 @@ async fn the_projector_shows_a_seat_named_like_html_as_text_from_the_lobby_to_th
         LONG_NAME
     );
     screen.screenshot("final-screen-podium-1920x1080").await;
+    assert_eq!(
+        screen
+            .eval(
+                "[...document.querySelectorAll('#podium .step-name')].filter(name => \
+                 name.scrollWidth > name.clientWidth + 1 || name.scrollHeight > name.clientHeight + \
+                 parseFloat(getComputedStyle(name).lineHeight) / 2).length"
+            )
+            .await,
+        json!(0),
+        "every podium name is shown whole (no line cut off: glyphs may overhang their line by a \
+         few pixels), the 28- and 30-character ones included"
+    );
 
     let text = screen.eval("document.body.textContent").await;
     let text = text.as_str().unwrap();

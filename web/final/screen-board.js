@@ -126,6 +126,8 @@ export function drawScoreboard(state, entering) {
 }
 
 const PLACES = ["first", "second", "third"];
+// Characters a podium step shows on one line at full size (440 px at 56–72 px a character).
+const LONG_PODIUM_NAME = 6;
 
 export function drawPodium(state) {
   const ranked = rankSeats(state.seats);
@@ -138,7 +140,7 @@ export function drawPodium(state) {
       el(
         "li",
         { className: `step ${PLACES[ranked.indexOf(seat)]}`, dataset: { seat: seat.seat, rank: seat.rank } },
-        el("span", { className: "step-name", text: seat.name }),
+        el("span", { className: `step-name${[...seat.name].length > LONG_PODIUM_NAME ? " long" : ""}`, text: seat.name }),
         el("span", { className: "step-company", text: seat.company || "" }),
         el("span", { className: "step-score", text: `${seat.score} 分` }),
         el("span", { className: "step-block" }, el("span", { className: "step-rank", text: `第 ${seat.rank} 名` }))
