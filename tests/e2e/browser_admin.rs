@@ -20,7 +20,7 @@ use crate::support::{
 };
 
 /// Opens the console at `route` (e.g. `#/bank`) and logs in through the form as `admin`.
-async fn console_logged_in(browser: &Browser, app: &TestApp, route: &str) -> Page {
+pub(crate) async fn console_logged_in(browser: &Browser, app: &TestApp, route: &str) -> Page {
     let page = browser
         .page(&app.url(&format!("/admin{route}")), Viewport::Desktop)
         .await;
@@ -41,7 +41,7 @@ async fn console_logged_in(browser: &Browser, app: &TestApp, route: &str) -> Pag
 
 /// Replaces what the field `css` holds with `text`, typed key by key (the page sees input
 /// events as from a person).
-async fn replace_text(page: &Page, css: &str, text: &str) {
+pub(crate) async fn replace_text(page: &Page, css: &str, text: &str) {
     page.eval(&format!(
         "document.querySelector({}).value = ''",
         json!(css)
@@ -74,7 +74,7 @@ async fn checked(page: &Page, state: &str, questions: &str) {
 }
 
 /// `GET path` with the organizer's token, expecting 200.
-async fn admin_get(app: &TestApp, admin: &str, path: &str) -> Value {
+pub(crate) async fn admin_get(app: &TestApp, admin: &str, path: &str) -> Value {
     let response = app.get(path, Some(admin)).await;
     assert_eq!(response.status(), StatusCode::OK, "GET {path}");
     body(response).await

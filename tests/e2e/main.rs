@@ -9,6 +9,7 @@ mod browser;
 mod browser_admin;
 mod browser_contestant;
 mod browser_final;
+mod browser_final_form;
 mod browser_storage;
 mod chromium;
 mod cli_bank;
