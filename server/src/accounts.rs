@@ -10,10 +10,11 @@ use std::sync::Arc;
 use question_bank::Points;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{AuthError, JwtKeys, LoginThrottle, PasswordHasher, Role};
+use crate::auth::{AuthError, JwtKeys, LoginThrottle, Role};
 use crate::board::Boards;
 use crate::clock::{Clock, rfc3339};
 use crate::identity::{CreditCode, Phone};
+use crate::passwords::PasswordHasher;
 use crate::roster::{MAX_COMPANY_NAME_CHARS, MAX_SUBDISTRICT_CHARS, same_text};
 use crate::store::accounts::{NewParticipant, Participant};
 use crate::store::{Store, StoreError};

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::accounts::Accounts;
-use crate::auth::{JwtKeys, PasswordHasher};
+use crate::auth::JwtKeys;
 use crate::board::Boards;
 use crate::clock::Clock;
 use crate::competitions::Competitions;
 use crate::exam::Exam;
 use crate::imports::Imports;
 use crate::live_final::Finals;
+use crate::passwords::PasswordHasher;
 use crate::settings::{Settings, Storage};
 use crate::state::AppState;
 use crate::store::Store;

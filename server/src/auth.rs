@@ -1,16 +1,12 @@
-//! Authentication: argon2id password hashes (computed off the async threads, a few at a
-//! time), HS256 JWTs with a pinned algorithm and enforced expiry, the role extractors, and
-//! the per-account limit on failed logins.
+//! Authentication: HS256 JWTs with a pinned algorithm and enforced expiry, the roles they
+//! carry, and the per-account limit on failed logins. (Password hashes: `passwords`.)
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::{PasswordHash, SaltString};
-use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 
 use crate::clock::{Clock, Millis};
 use crate::settings::Secret;
@@ -221,75 +217,6 @@ impl JwtKeys {
         Ok((data.claims.role, id, data.claims.generation))
     }
 }
-
-/// Hashes and verifies passwords with argon2id on blocking threads. Each hash takes ~19 MiB
-/// and tens of milliseconds, so only a few run at once: a venue registering together queues
-/// briefly instead of exhausting memory.
-#[derive(Clone, Debug)]
-pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
-}
-
-impl Default for PasswordHasher {
-    fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        PasswordHasher {
-            permits: Arc::new(Semaphore::new(cores)),
-        }
-    }
-}
-
-impl PasswordHasher {
-    pub async fn hash(&self, password: &str) -> Result<String, AuthError> {
-        let password = password.to_owned();
-        self.on_a_blocking_thread(move || {
-            let salt = SaltString::encode_b64(&random_bytes::<16>()).expect("16 bytes make a salt");
-            Argon2::default()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-                .map_err(|e| AuthError::Hashing(e.to_string()))
-        })
-        .await?
-    }
-
-    /// Whether `password` matches `hash`. With no hash (unknown account) a dummy hash is
-    /// checked anyway, so the answer takes as long either way.
-    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, AuthError> {
-        let password = password.to_owned();
-        let hash = hash.map(str::to_owned);
-        self.on_a_blocking_thread(move || {
-            let known = hash.is_some();
-            let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
-            // An unknown account is still checked (against the dummy), so it takes as long.
-            let Ok(parsed) = PasswordHash::new(&hash) else {
-                return false;
-            };
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-                && known
-        })
-        .await
-    }
-
-    /// Runs `work` on tokio's blocking threads, at most one per core at a time.
-    async fn on_a_blocking_thread<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, AuthError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| AuthError::Hashing(format!("the hashing task failed: {e}")))
-    }
-}
-
-/// The argon2id hash of a random password nobody knows, for timing-safe misses.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$R3vWq8PaSWt2xWf7Mj3H5oOGbVyJX0mW4HfVo7F0n0c";
 
 /// Failed logins per account: after `MAX_FAILURES` within `WINDOW_MS`, the account is
 /// refused until the window passes. Per account, never per address: a whole venue shares

@@ -451,7 +451,10 @@ pub async fn add_organizer(
     };
     let generated = password.is_none();
     let password = password.unwrap_or_else(crate::auth::generate_password);
-    let outcome = match crate::auth::PasswordHasher::default().hash(&password).await {
+    let outcome = match crate::passwords::PasswordHasher::default()
+        .hash(&password)
+        .await
+    {
         Err(e) => {
             let _ = writeln!(err, "✘ {e}");
             Exit::Unreadable

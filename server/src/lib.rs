@@ -17,7 +17,7 @@
 //! - **Below them**: [`store`] (all SQL, one code path for SQLite and PostgreSQL), the pure
 //!   [`rules`], [`identity`] (`Phone`, `CreditCode`), [`roster`] (the roster CSV),
 //!   [`autosave`] (the group commit), [`fanout`] (latest-value frames to many viewers),
-//!   [`auth`] (hashing, tokens, the login throttle),
+//!   [`auth`] (tokens, the login throttle), [`passwords`] (argon2id hashing on its own workers),
 //!   [`clock`], [`settings`], [`demo`], [`text_table`].
 //!
 //! The question rules (CSV, blueprints, assembly, grading) live in `question-bank`.
@@ -40,6 +40,7 @@ pub mod fanout;
 pub mod identity;
 pub mod imports;
 pub mod live_final;
+pub mod passwords;
 pub mod roster;
 pub mod routes;
 pub mod rules;

@@ -22,6 +22,7 @@ mod http_exports;
 mod http_monitor;
 mod http_roster;
 mod live;
+mod password_memory;
 mod storage_faults;
 mod storage_faults_disk;
 mod storage_faults_postgres;
