@@ -824,26 +824,44 @@ async fn a_final_stopped_mid_question_resumes_with_the_same_phase_scores_and_dea
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_servers_on_postgresql_show_one_final_and_one_buzz_winner() {
-    let Some(first) = TestApp::postgres().await else {
-        return;
-    };
+/// Two servers on one PostgreSQL database with the sample bank, and a final created on the
+/// first: `seats`, one `round` of one single-choice question. `None` when the run has no
+/// PostgreSQL. Returns (first, second, the organizer's token, the host's view).
+async fn final_on_two_servers(
+    title: &str,
+    seats: Value,
+    mut round: Value,
+) -> Option<(TestApp, TestApp, String, Value)> {
+    let first = TestApp::postgres().await?;
     let second = first.second_instance().await;
     let admin = first.admin_token().await;
     first.import_sample_bank(&admin).await;
-    let singles = bank_questions(&first, &admin, "single", 1).await;
+    round["questions"] = json!({"ids": bank_questions(&first, &admin, "single", 1).await});
     let created = body(
         first
             .post(
                 "/api/admin/finals",
                 Some(&admin),
-                &json!({"title": "两台服务器", "seats": (1..=8).map(|n| json!({"name": format!("队{n}")})).collect::<Vec<_>>(),
-                        "rounds": [{"kind": "buzz", "seconds": 20, "points": 10, "questions": {"ids": singles}}]}),
+                &json!({"title": title, "seats": seats, "rounds": [round]}),
             )
             .await,
     )
     .await;
+    Some((first, second, admin, created))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_postgresql_show_one_final_and_one_buzz_winner() {
+    let seats: Vec<Value> = (1..=8).map(|n| json!({"name": format!("队{n}")})).collect();
+    let Some((first, second, admin, created)) = final_on_two_servers(
+        "两台服务器",
+        json!(seats),
+        json!({"kind": "buzz", "seconds": 20, "points": 10}),
+    )
+    .await
+    else {
+        return;
+    };
     let id = created["id"].as_i64().unwrap();
     let mut seats = Vec::new();
     for seat in created["seats"].as_array().unwrap() {
@@ -882,24 +900,15 @@ async fn two_servers_on_postgresql_show_one_final_and_one_buzz_winner() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seat_connected_to_one_server_shows_as_connected_on_the_other() {
-    let Some(first) = TestApp::postgres().await else {
+    let Some((first, second, admin, created)) = final_on_two_servers(
+        "两台服务器的在线状态",
+        json!([{"name": "甲队"}, {"name": "乙队"}]),
+        json!({"kind": "required", "seconds": 30, "points": 10}),
+    )
+    .await
+    else {
         return;
     };
-    let second = first.second_instance().await;
-    let admin = first.admin_token().await;
-    first.import_sample_bank(&admin).await;
-    let singles = bank_questions(&first, &admin, "single", 1).await;
-    let created = body(
-        first
-            .post(
-                "/api/admin/finals",
-                Some(&admin),
-                &json!({"title": "两台服务器的在线状态", "seats": [{"name": "甲队"}, {"name": "乙队"}],
-                        "rounds": [{"kind": "required", "seconds": 30, "points": 10, "questions": {"ids": singles}}]}),
-            )
-            .await,
-    )
-    .await;
     let id = created["id"].as_i64().unwrap();
     let join_code = created["seats"][1]["join_code"].as_str().unwrap();
     let token = join_seat(&first, join_code).await;
