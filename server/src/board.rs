@@ -27,8 +27,9 @@ use crate::fanout::{Fanout, Versioned};
 use crate::rules::{self, CompanyResult, CompanyScoreRule, IndividualResult};
 use crate::store::{Backend, Store, StoreError};
 
-/// Most frames a board sends per second (docs/API.md: "at most 4 frames a second").
-pub const FRAMES_PER_SECOND: u64 = 4;
+/// Most frames a board sends per second (docs/API.md: "at most 5 a second"). 5, not 4: at 4 a
+/// change landing just after a frame waited the whole 250 ms delay budget (issue 14).
+pub const FRAMES_PER_SECOND: u64 = 5;
 /// Rows kept in a frame: the largest `top` a viewer may ask for.
 pub const MAX_ROWS: usize = 100;
 /// The PostgreSQL channel boards are announced on.

@@ -85,7 +85,7 @@ const CONNECT_CONCURRENCY: usize = 64;
 /// A request that takes longer than this counts as failed instead of hanging the run.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long, after the last submission was answered, every viewer has to see a frame that
-/// counts it. The server publishes 4 frames a second: anything near this is a failure.
+/// counts it. The server publishes 5 frames a second: anything near this is a failure.
 const LAST_FRAME_PATIENCE: Duration = Duration::from_secs(30);
 /// How often the server's RSS is read during the submissions, for its peak.
 const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(100);
