@@ -11,15 +11,12 @@
 //! `target/screenshots/final-form-*`. CI installs Chromium and sets
 //! `ECOQUIZ_REQUIRE_BROWSER=1`; elsewhere each test says loudly that it did not run.
 
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::browser_admin::{admin_get, console_logged_in, replace_text};
 use crate::browser_final::{HOSTILE_NAME, INJECTED};
 use crate::chromium::{Browser, Page};
-use crate::support::{
-    TestApp, answer_key, fill, perfect_sheet, small_blueprint, start_paper, submit,
-};
+use crate::support::{TestApp, hand_in_paper, small_blueprint};
 
 const TITLE: &str = "2026年六五环境日企业环保知识竞赛决赛";
 
@@ -459,26 +456,6 @@ async fn an_organizer_creates_a_final_in_the_form_with_typed_seats_picked_and_dr
         json!([TITLE, final_["code"], "等待开始", "3"])
     );
     page.assert_no_console_errors().await;
-}
-
-/// Registers a participant of `company`, answers the first `right` questions of the paper
-/// right (`usize::MAX`: every one) and the rest blank, and hands it in.
-async fn hand_in_paper(
-    app: &TestApp,
-    competition: i64,
-    name: &str,
-    phone: &str,
-    company: &str,
-    right: usize,
-) {
-    let token = app.register(name, phone, company).await;
-    let (attempt, _paper) = start_paper(app, competition, &token).await;
-    let sheet = perfect_sheet(&answer_key(app, attempt).await)
-        .into_iter()
-        .take(right)
-        .collect();
-    fill(app, &token, attempt, &sheet).await;
-    assert_eq!(submit(app, &token, attempt).await.status(), StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

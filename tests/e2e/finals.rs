@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, body};
+use crate::support::{TestApp, body, hand_in_paper};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -237,6 +237,7 @@ on_both_backends!(
     eight_simultaneous_buzzes_have_exactly_one_winner,
     bad_inputs_are_refused_and_change_nothing,
     a_second_device_replaces_the_first,
+    seats_seeded_from_a_competition_are_its_best_individuals_or_companies_in_board_order,
 );
 
 async fn a_final_of_three_rounds_with_eight_seats_and_fifty_in_the_audience_scores_as_computed_by_hand(
@@ -822,6 +823,120 @@ async fn a_final_stopped_mid_question_resumes_with_the_same_phase_scores_and_dea
     );
     restarted.stop().await;
     app.stop().await;
+}
+
+async fn seats_seeded_from_a_competition_are_its_best_individuals_or_companies_in_board_order(
+    app: TestApp,
+) {
+    let admin = app.admin_token().await;
+    app.import_sample_bank(&admin).await;
+    let competition = app
+        .create_competition_with(
+            &admin,
+            json!({"company_score": {"method": "average", "min_participants": 1}}),
+        )
+        .await;
+    let singles = bank_questions(&app, &admin, "single", 1).await;
+    let seeded = |by: &str, top: usize| {
+        json!({"title": "种子决赛", "seed": {"competition_id": competition, "by": by, "top": top},
+               "rounds": [{"kind": "required", "seconds": 30, "points": 10, "questions": {"ids": singles}}]})
+    };
+    let finals_count = async || {
+        body(app.get("/api/admin/finals", Some(&admin)).await).await["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+
+    // Nobody has a result yet: refused, nothing created.
+    let refused = app
+        .post("/api/admin/finals", Some(&admin), &seeded("individuals", 2))
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(finals_count().await, 0);
+
+    // Registered in the opposite order of their results: none right, five right, all right.
+    hand_in_paper(
+        &app,
+        competition,
+        "孙丽",
+        "13800000003",
+        "东湖环境监测站",
+        0,
+    )
+    .await;
+    hand_in_paper(&app, competition, "钱伟", "13800000002", "清河水务集团", 5).await;
+    hand_in_paper(
+        &app,
+        competition,
+        "赵敏",
+        "13800000001",
+        "绿源化工有限公司",
+        usize::MAX,
+    )
+    .await;
+    let board = body(
+        app.get(
+            &format!("/api/competitions/{competition}/leaderboard"),
+            None,
+        )
+        .await,
+    )
+    .await;
+
+    let seat_names = |created: &Value| -> Vec<(String, Value)> {
+        created["seats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|seat| {
+                (
+                    seat["name"].as_str().unwrap().to_owned(),
+                    seat["company"].clone(),
+                )
+            })
+            .collect()
+    };
+    let individuals = app
+        .post("/api/admin/finals", Some(&admin), &seeded("individuals", 2))
+        .await;
+    assert_eq!(individuals.status(), StatusCode::CREATED);
+    assert_eq!(
+        seat_names(&body(individuals).await),
+        [
+            ("赵敏".to_owned(), json!("绿源化工有限公司")),
+            ("钱伟".to_owned(), json!("清河水务集团")),
+        ]
+    );
+    assert_eq!(board["individuals"][0]["name"], "赵敏");
+    assert_eq!(board["individuals"][1]["name"], "钱伟");
+
+    let companies = app
+        .post("/api/admin/finals", Some(&admin), &seeded("companies", 2))
+        .await;
+    assert_eq!(companies.status(), StatusCode::CREATED);
+    let names: Vec<String> = seat_names(&body(companies).await)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(names, ["绿源化工有限公司", "清河水务集团"]);
+    assert_eq!(board["companies"][0]["company"], "绿源化工有限公司");
+    assert_eq!(board["companies"][1]["company"], "清河水务集团");
+
+    // Asked for four, three have results: the final seats the three (docs/FINAL.md).
+    let fewer = app
+        .post("/api/admin/finals", Some(&admin), &seeded("companies", 4))
+        .await;
+    assert_eq!(fewer.status(), StatusCode::CREATED);
+    let names: Vec<String> = seat_names(&body(fewer).await)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(
+        names,
+        ["绿源化工有限公司", "清河水务集团", "东湖环境监测站"]
+    );
+    assert_eq!(finals_count().await, 3);
 }
 
 /// Two servers on one PostgreSQL database with the sample bank, and a final created on the
