@@ -14,7 +14,8 @@ use crate::store::Store;
 
 /// Shortest secret accepted: HS256 wants at least its 256-bit output size.
 pub const MIN_SECRET_BYTES: usize = 32;
-const PARTICIPANT_TOKEN_HOURS: i64 = 24;
+/// A week: staff who register days before the event day are not asked to log in again on it.
+const PARTICIPANT_TOKEN_HOURS: i64 = 7 * 24;
 const ORGANIZER_TOKEN_HOURS: i64 = 12;
 /// A live final's seat or audience member: the day of the final.
 const FINAL_TOKEN_HOURS: i64 = 12;
