@@ -268,10 +268,17 @@ impl Accounts {
         found: Option<(i64, &str)>,
         role: Role,
     ) -> Result<Option<String>, AccountError> {
-        let verified = self
+        let verified = match self
             .hasher
             .verify(password, found.map(|(_, hash)| hash))
-            .await?;
+            .await
+        {
+            Ok(verified) => verified,
+            Err(e) => {
+                self.throttle.not_checked(account);
+                return Err(e.into());
+            }
+        };
         match found {
             Some((id, _)) if verified => {
                 self.throttle.succeeded(account);

@@ -102,6 +102,15 @@ pub enum AuthError {
     /// Too many failed logins for the account (a 429 for the caller).
     #[error("密码错误次数过多,请 {minutes} 分钟后再试")]
     Locked { minutes: i64 },
+    /// Too many registrations and logins at once: nothing was done; the same request is taken
+    /// later (a 503 with `Retry-After`, which the pages wait out by themselves).
+    #[error(
+        "排队中:前面还有 {ahead} 人正在注册或登录,{retry_after_seconds} 秒后自动重试,请不要关闭页面"
+    )]
+    Queued {
+        ahead: usize,
+        retry_after_seconds: u64,
+    },
 }
 
 /// Why a token speaks for nobody (a 401 for the caller).
@@ -257,6 +266,19 @@ impl LoginThrottle {
     }
 
     /// The password was right: the account's count starts over.
+    /// The attempt counted by `begin_attempt` was never checked (the hashing queue was full):
+    /// it is not a failure.
+    pub fn not_checked(&self, account: &str) {
+        if let Some(entry) = self
+            .failures
+            .lock()
+            .expect("the lock is never poisoned")
+            .get_mut(account)
+        {
+            entry.0 = entry.0.saturating_sub(1);
+        }
+    }
+
     pub fn succeeded(&self, account: &str) {
         self.failures
             .lock()

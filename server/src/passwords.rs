@@ -7,11 +7,18 @@
 //! heap itself never held more than 44 MB (docs/PERFORMANCE.md, "Password hashing"). Here the
 //! memory is `workers × 19 MiB`, whatever the number of registrations; a burst queues.
 //!
+//! A registration storm cannot hold requests past what a phone waits: a hash is refused
+//! (`AuthError::Queued`, a 503 the page retries by itself, showing 排队中) when the queue ahead
+//! would take more than `ADMIT_WAIT`, and a queued hash not started within `MAX_WAIT` is given
+//! up (the worker skips it; nothing was stored).
+//!
 //! Hashes are standard PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`), the same as
 //! `argon2::PasswordHasher` writes; a stored hash with other parameters is verified with them.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -22,6 +29,13 @@ use crate::auth::{AuthError, random_bytes};
 /// A hash's work, run on a worker with that worker's memory.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
+/// Longest the queue ahead may take for a new hash to be accepted.
+const ADMIT_WAIT: Duration = Duration::from_secs(8);
+/// Longest a hash waits for a worker before it is given up (the pages' requests end at 15 s).
+const MAX_WAIT: Duration = Duration::from_secs(10);
+/// A hash's duration until one was measured (argon2id at the default cost on one core).
+const FIRST_GUESS: Duration = Duration::from_millis(40);
+
 /// The argon2id hash of a random password nobody knows, for timing-safe misses.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$R3vWq8PaSWt2xWf7Mj3H5oOGbVyJX0mW4HfVo7F0n0c";
 
@@ -30,6 +44,34 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$
 #[derive(Clone, Debug)]
 pub struct PasswordHasher {
     jobs: mpsc::Sender<Job>,
+    load: Arc<Load>,
+}
+
+/// How busy the workers are, for admitting new hashes.
+#[derive(Debug)]
+struct Load {
+    workers: usize,
+    /// Hashes queued and not yet started.
+    waiting: AtomicUsize,
+    /// A moving average of one hash's duration, in microseconds.
+    micros_per_hash: AtomicU64,
+}
+
+impl Load {
+    /// How long a hash queued now waits for a worker.
+    fn expected_wait(&self) -> Duration {
+        let ahead = self.waiting.load(Ordering::SeqCst) as u64;
+        let per_hash = self.micros_per_hash.load(Ordering::Relaxed);
+        Duration::from_micros(ahead * per_hash / self.workers as u64)
+    }
+
+    fn measured(&self, took: Duration) {
+        let took = took.as_micros().min(u128::from(u32::MAX)) as u64;
+        let before = self.micros_per_hash.load(Ordering::Relaxed);
+        // An average over about the last eight hashes.
+        self.micros_per_hash
+            .store((before * 7 + took) / 8, Ordering::Relaxed);
+    }
 }
 
 impl Default for PasswordHasher {
@@ -42,9 +84,10 @@ impl Default for PasswordHasher {
 
 impl PasswordHasher {
     pub fn with_workers(workers: usize) -> PasswordHasher {
+        let workers = workers.max(1);
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
-        for n in 0..workers.max(1) {
+        for n in 0..workers {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("ecoquiz-hash-{n}"))
@@ -61,7 +104,14 @@ impl PasswordHasher {
                 })
                 .expect("the system starts a thread");
         }
-        PasswordHasher { jobs }
+        PasswordHasher {
+            jobs,
+            load: Arc::new(Load {
+                workers,
+                waiting: AtomicUsize::new(0),
+                micros_per_hash: AtomicU64::new(FIRST_GUESS.as_micros() as u64),
+            }),
+        }
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, AuthError> {
@@ -88,20 +138,48 @@ impl PasswordHasher {
         .await
     }
 
-    /// Queues `work` for the next free worker and waits for its result.
+    /// Queues `work` for the next free worker and waits for its result; refuses it when the
+    /// queue ahead is too long, and gives it up when no worker took it in time.
     async fn on_a_worker<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, AuthError> {
+        let expected = self.load.expected_wait();
+        if expected > ADMIT_WAIT {
+            return Err(self.queued(expected));
+        }
         let (reply, result) = oneshot::channel();
-        self.jobs
-            .send(Box::new(move |memory| {
-                let _ = reply.send(work(memory));
-            }))
-            .map_err(|_| AuthError::Hashing("the hashing workers stopped".into()))?;
-        result
-            .await
-            .map_err(|_| AuthError::Hashing("a hashing worker failed".into()))
+        let load = self.load.clone();
+        load.waiting.fetch_add(1, Ordering::SeqCst);
+        let job: Job = Box::new(move |memory| {
+            load.waiting.fetch_sub(1, Ordering::SeqCst);
+            // Its request gave up waiting: nothing to do.
+            if reply.is_closed() {
+                return;
+            }
+            let started = Instant::now();
+            let done = work(memory);
+            load.measured(started.elapsed());
+            let _ = reply.send(done);
+        });
+        if self.jobs.send(job).is_err() {
+            self.load.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(AuthError::Hashing("the hashing workers stopped".into()));
+        }
+        match tokio::time::timeout(MAX_WAIT, result).await {
+            Ok(Ok(done)) => Ok(done),
+            Ok(Err(_)) => Err(AuthError::Hashing("a hashing worker failed".into())),
+            Err(_) => Err(self.queued(self.load.expected_wait())),
+        }
+    }
+
+    /// The refusal of a hash that would wait `expected`: how many are ahead, and when to
+    /// try again (about when the queue ahead is done).
+    fn queued(&self, expected: Duration) -> AuthError {
+        AuthError::Queued {
+            ahead: self.load.waiting.load(Ordering::SeqCst),
+            retry_after_seconds: expected.as_secs().clamp(2, 30),
+        }
     }
 }
 
@@ -227,6 +305,30 @@ mod tests {
             b"pw",
             "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA"
         ));
+    }
+
+    #[tokio::test]
+    async fn a_hash_is_refused_with_the_queue_ahead_when_it_would_wait_too_long() {
+        let hasher = PasswordHasher::with_workers(1);
+        // As if each hash took a second and nine were waiting: 9 s ahead.
+        hasher
+            .load
+            .micros_per_hash
+            .store(1_000_000, Ordering::Relaxed);
+        hasher.load.waiting.store(9, Ordering::SeqCst);
+        match hasher.hash("password-1").await {
+            Err(AuthError::Queued {
+                ahead,
+                retry_after_seconds,
+            }) => {
+                assert_eq!(ahead, 9);
+                assert_eq!(retry_after_seconds, 9);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        // With the queue gone, the same request is taken.
+        hasher.load.waiting.store(0, Ordering::SeqCst);
+        assert!(hasher.hash("password-1").await.is_ok());
     }
 
     #[tokio::test]

@@ -92,7 +92,7 @@ export async function request(method, path, body, options) {
     if (unauthorizedHandler) unauthorizedHandler();
   }
   if (detail && detail.message) {
-    throw new ApiError(response.status, detail.code || "error", detail.message, detail.fields);
+    throw new ApiError(response.status, detail.code || "error", detail.message, detail.fields, detail);
   }
   // No JSON error body: a proxy's page (502 during a restart) or a route not there yet.
   const message =

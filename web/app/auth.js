@@ -60,15 +60,56 @@ function busy(button, text) {
 function signIn(ctx, form, done, path, body, placeRefusal) {
   api.post(path, body, { anonymous: true }).then(
     (reply) => {
+      clearQueueNotice(form);
       setToken(reply.token);
       ctx.afterLogin();
     },
     (error) => {
+      if (error.queued) {
+        // Too many at once: wait the server's time, showing 排队中, and send the same again.
+        waitInQueue(form, error, () => signIn(ctx, form, done, path, body, placeRefusal));
+        return;
+      }
+      clearQueueNotice(form);
       done();
       if (error.status === 422) showFieldErrors(form, error.fields, error.message);
       else if (!(placeRefusal && placeRefusal(error))) setFormError(form, networkMessage(error));
     }
   );
+}
+
+/**
+ * Shows 排队中 with how many are ahead and a countdown to the automatic retry (the server's
+ * `retry_after`, 2–30 s), then calls `retry`. The form stays filled and its button busy.
+ */
+function waitInQueue(form, error, retry) {
+  let notice = form.querySelector(".queue-notice");
+  if (!notice) {
+    notice = el("p", { className: "queue-notice", attrs: { role: "status", "aria-live": "polite" } });
+    form.insertBefore(notice, form.querySelector(".form-error"));
+  }
+  notice.hidden = false;
+  let seconds = Math.max(1, Math.min(30, error.retryAfter || 5));
+  const ahead = error.ahead === null ? "" : `前面还有 ${error.ahead} 人,`;
+  const show = () => {
+    notice.textContent = `排队中:${ahead}${seconds} 秒后自动重试,请不要关闭页面`;
+  };
+  show();
+  const timer = setInterval(() => {
+    seconds -= 1;
+    if (seconds > 0) {
+      show();
+      return;
+    }
+    clearInterval(timer);
+    notice.textContent = "排队中:正在重试…";
+    retry();
+  }, 1000);
+}
+
+function clearQueueNotice(form) {
+  const notice = form.querySelector(".queue-notice");
+  if (notice) notice.hidden = true;
 }
 
 export function renderLogin(ctx) {

@@ -8,12 +8,21 @@ export class ApiError extends Error {
    * code: the server's error code ("" when the answer carried none, or the page's own word for
    * why there was no answer). fields: `{field: message}` from a 422.
    */
-  constructor(status, code, message, fields) {
+  constructor(status, code, message, fields, detail) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code === undefined || code === null ? "" : code;
     this.fields = fields || {};
+    // A 503 `queued` (too many registrations and logins at once): how many wait ahead, and
+    // after how many seconds the same request is taken.
+    this.ahead = detail && typeof detail.ahead === "number" ? detail.ahead : null;
+    this.retryAfter = detail && typeof detail.retry_after === "number" ? detail.retry_after : null;
+  }
+
+  /** The server is hashing too many passwords at once: the same request later, by itself. */
+  get queued() {
+    return this.status === 503 && this.code === "queued";
   }
 
   get offline() {

@@ -69,6 +69,14 @@ pub enum AppError {
         fault: StorageFault,
         unsaved: Option<&'static str>,
     },
+    /// 503: too many registrations and logins at once; nothing was done, and the same request
+    /// is taken after `retry_after_seconds` (also in `Retry-After`). `ahead`: how many wait.
+    #[error("{message}")]
+    Queued {
+        message: String,
+        ahead: usize,
+        retry_after_seconds: u64,
+    },
     /// 500: logged with its cause, shown to the client as a generic message.
     #[error(transparent)]
     Store(StoreError),
@@ -129,6 +137,7 @@ impl AppError {
             AppError::StorageUnavailable { fault, .. } => {
                 (StatusCode::SERVICE_UNAVAILABLE, fault.code())
             }
+            AppError::Queued { .. } => (StatusCode::SERVICE_UNAVAILABLE, "queued"),
             AppError::Store(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -139,6 +148,24 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        if let AppError::Queued {
+            message,
+            ahead,
+            retry_after_seconds,
+        } = &self
+        {
+            let body = json!({ "error": { "code": code, "message": message, "ahead": ahead,
+                                           "retry_after": retry_after_seconds } });
+            return (
+                status,
+                [(
+                    axum::http::header::RETRY_AFTER,
+                    retry_after_seconds.to_string(),
+                )],
+                Json(body),
+            )
+                .into_response();
+        }
         if let AppError::StorageUnavailable { .. } = &self {
             let body = json!({ "error": { "code": code, "message": self.to_string() } });
             return (
@@ -264,6 +291,14 @@ impl From<AuthError> for AppError {
         match error {
             AuthError::Locked { .. } => AppError::TooManyRequests(error.to_string()),
             AuthError::Hashing(_) => AppError::Internal(error.to_string()),
+            AuthError::Queued {
+                ahead,
+                retry_after_seconds,
+            } => AppError::Queued {
+                message: error.to_string(),
+                ahead,
+                retry_after_seconds,
+            },
         }
     }
 }
@@ -329,5 +364,35 @@ pub struct AppJson<T>(pub T);
 impl<T: serde::Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {
         Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_hashing_queue_is_a_503_that_says_how_many_wait_and_when_to_retry() {
+        let response = AppError::from(AuthError::Queued {
+            ahead: 12,
+            retry_after_seconds: 9,
+        })
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[axum::http::header::RETRY_AFTER], "9");
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "queued");
+        assert_eq!(body["error"]["ahead"], 12);
+        assert_eq!(body["error"]["retry_after"], 9);
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("排队中")
+                && message.contains("12 人")
+                && message.contains("9 秒后自动重试"),
+            "{message}"
+        );
     }
 }
