@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::browser_admin::{admin_get, console_logged_in, replace_text};
 use crate::browser_final::{HOSTILE_NAME, INJECTED};
 use crate::chromium::{Browser, Page};
-use crate::support::{TestApp, hand_in_paper, small_blueprint};
+use crate::support::{TestApp, hand_in_three_papers, small_blueprint};
 
 const TITLE: &str = "2026年六五环境日企业环保知识竞赛决赛";
 
@@ -503,25 +503,7 @@ async fn seats_seeded_from_a_competitions_top_individuals_are_its_best_in_board_
     page.screenshot("final-form-seed-refused-1920x1080").await;
 
     // Three hand in: all right, five right, none right. The top two become the seats.
-    hand_in_paper(
-        &app,
-        competition,
-        "孙丽",
-        "13800000003",
-        "东湖环境监测站",
-        0,
-    )
-    .await;
-    hand_in_paper(&app, competition, "钱伟", "13800000002", "清河水务集团", 5).await;
-    hand_in_paper(
-        &app,
-        competition,
-        "赵敏",
-        "13800000001",
-        "绿源化工有限公司",
-        usize::MAX,
-    )
-    .await;
+    hand_in_three_papers(&app, competition).await;
 
     let id = create_and_open_codes(&page).await;
     assert_eq!(finals_count(&app, &admin).await, 1);

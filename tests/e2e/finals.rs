@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, body, hand_in_paper};
+use crate::support::{TestApp, body, hand_in_three_papers};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -856,25 +856,7 @@ async fn seats_seeded_from_a_competition_are_its_best_individuals_or_companies_i
     assert_eq!(finals_count().await, 0);
 
     // Registered in the opposite order of their results: none right, five right, all right.
-    hand_in_paper(
-        &app,
-        competition,
-        "孙丽",
-        "13800000003",
-        "东湖环境监测站",
-        0,
-    )
-    .await;
-    hand_in_paper(&app, competition, "钱伟", "13800000002", "清河水务集团", 5).await;
-    hand_in_paper(
-        &app,
-        competition,
-        "赵敏",
-        "13800000001",
-        "绿源化工有限公司",
-        usize::MAX,
-    )
-    .await;
+    hand_in_three_papers(&app, competition).await;
     let board = body(
         app.get(
             &format!("/api/competitions/{competition}/leaderboard"),

@@ -229,6 +229,23 @@ pub async fn hand_in_paper(
     assert_eq!(submit(app, &token, attempt).await.status(), StatusCode::OK);
 }
 
+/// Three participants of three companies hand in papers of the competition, registered in the
+/// opposite order of their results: 孙丽 (东湖环境监测站) none right, 钱伟 (清河水务集团) five
+/// right, 赵敏 (绿源化工有限公司) every one right.
+pub async fn hand_in_three_papers(app: &TestApp, competition: i64) {
+    hand_in_paper(app, competition, "孙丽", "13800000003", "东湖环境监测站", 0).await;
+    hand_in_paper(app, competition, "钱伟", "13800000002", "清河水务集团", 5).await;
+    hand_in_paper(
+        app,
+        competition,
+        "赵敏",
+        "13800000001",
+        "绿源化工有限公司",
+        usize::MAX,
+    )
+    .await;
+}
+
 /// The resident memory of a process, in KiB (Linux).
 pub fn resident_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

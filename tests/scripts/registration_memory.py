@@ -31,8 +31,8 @@ def credit_code(n):
     return prefix + ALPHABET[0 if check == 31 else check]
 
 
-def main():
-    binary, count, at_once = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def start_server(binary):
+    """`BINARY serve --demo` on a fresh folder and a free port: (the process, "host:port")."""
     folder = tempfile.mkdtemp()
     server = subprocess.Popen(
         [binary, "serve", "--bind", "127.0.0.1:0", "--demo", "--data-dir", folder],
@@ -40,9 +40,17 @@ def main():
     address = None
     for line in server.stdout:
         if "http://" in line:
-            address = "http://" + line.split("http://")[1].split()[0].rstrip("/")
+            address = line.split("http://")[1].split()[0].rstrip("/")
             break
+    # Keep reading its output so it never blocks on a full pipe.
     threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+    return server, address
+
+
+def main():
+    binary, count, at_once = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    server, address = start_server(binary)
+    address = "http://" + address
 
     def rss_mib():
         with open(f"/proc/{server.pid}/status") as status:

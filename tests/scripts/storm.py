@@ -15,15 +15,11 @@ import concurrent.futures
 import http.client
 import json
 import random
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
-from registration_memory import credit_code
+from registration_memory import credit_code, start_server
 
 
 def main():
@@ -31,16 +27,7 @@ def main():
     in_exam = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     registrations = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
     at_once = int(sys.argv[4]) if len(sys.argv) > 4 else 200
-    folder = tempfile.mkdtemp()
-    server = subprocess.Popen(
-        [binary, "serve", "--bind", "127.0.0.1:0", "--demo", "--data-dir", folder],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    address = None
-    for line in server.stdout:
-        if "http://" in line:
-            address = line.split("http://")[1].split()[0].rstrip("/")
-            break
-    threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+    server, address = start_server(binary)
     host, port = address.split(":")
 
     def call(method, path, body=None, token=None, connection=None):
