@@ -4,21 +4,18 @@
 //!
 //! Each process announces its own seats (`{instance, final, connected: [bool]}` on the
 //! finals' channel) when one connects or leaves, and again every `PRESENCE_EVERY` while any
-//! is connected. What another process said counts for `PRESENCE_FORGOTTEN`: a process that
-//! stopped or lost the database stops counting within that time, without a goodbye.
+//! is connected (`Finals::share_presence` in `running`). What another process said counts for
+//! `PRESENCE_FORGOTTEN`: a process that stopped or lost the database stops counting within that
+//! time, without a goodbye.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use tokio::sync::Notify;
 
-use super::running::LiveFinal;
-use super::{CHANNEL, Finals};
-
 /// How often a process repeats which of its seats are connected.
-const PRESENCE_EVERY: Duration = Duration::from_secs(10);
+pub(super) const PRESENCE_EVERY: Duration = Duration::from_secs(10);
 /// How long another process's word counts without being repeated.
 const PRESENCE_FORGOTTEN: Duration = Duration::from_secs(30);
 
@@ -110,7 +107,7 @@ impl Presence {
     }
 
     /// Drops what processes silent too long said: true when one of them held a seat.
-    fn forget_silent(&self) -> bool {
+    pub(super) fn forget_silent(&self) -> bool {
         let now = Instant::now();
         let mut held_a_seat = false;
         self.elsewhere
@@ -122,53 +119,6 @@ impl Presence {
                 fresh
             });
         held_a_seat
-    }
-}
-
-impl Finals {
-    /// On PostgreSQL, for one loaded final until the server stops: tells the other processes
-    /// which seats are connected here when that changes, and again every `PRESENCE_EVERY`
-    /// while one is; forgets the processes that went silent.
-    pub(super) async fn share_presence(
-        self: std::sync::Arc<Self>,
-        live: std::sync::Arc<LiveFinal>,
-    ) {
-        let mut stopped = self.stopped.subscribe();
-        let mut repeat = tokio::time::interval(PRESENCE_EVERY);
-        let mut told = vec![false; live.presence.here().len()];
-        loop {
-            let repeating = tokio::select! {
-                () = live.presence.changed_here.notified() => false,
-                _ = repeat.tick() => true,
-                _ = stopped.wait_for(|stopped| *stopped) => return,
-            };
-            let here = live.presence.here();
-            if here != told || (repeating && here.contains(&true)) {
-                let payload =
-                    json!({ "instance": self.instance, "final": live.id, "connected": here })
-                        .to_string();
-                match self.store.notify(CHANNEL, &payload).await {
-                    Ok(()) => told = here,
-                    Err(e) => {
-                        if e.fault().is_none() {
-                            tracing::warn!(final_id = live.id, error = %e, "cannot tell the other processes which seats are connected");
-                        }
-                    }
-                }
-            }
-            if repeating && live.presence.forget_silent() {
-                live.fanout.changed();
-            }
-        }
-    }
-
-    /// Another process said which of final `id`'s seats are connected to it.
-    pub(super) fn heard_presence(&self, id: i64, instance: &str, connected: Vec<bool>) {
-        if let Some(live) = self.loaded(id)
-            && live.presence.heard(instance, connected)
-        {
-            live.fanout.changed();
-        }
     }
 }
 

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
-use super::presence::Presence;
+use super::presence::{PRESENCE_EVERY, Presence};
 use super::show::{Phase, Show};
 use super::view::{self, Surroundings};
 use super::{
@@ -365,6 +365,48 @@ impl Finals {
             if open && live.viewers() > 0 {
                 live.fanout.changed();
             }
+        }
+    }
+
+    /// On PostgreSQL, for one loaded final until the server stops: tells the other processes
+    /// which seats are connected here when that changes, and again every `PRESENCE_EVERY`
+    /// while one is; forgets the processes that went silent.
+    pub(super) async fn share_presence(self: Arc<Self>, live: Arc<LiveFinal>) {
+        let mut stopped = self.stopped.subscribe();
+        let mut repeat = tokio::time::interval(PRESENCE_EVERY);
+        let mut told = vec![false; live.presence.here().len()];
+        loop {
+            let repeating = tokio::select! {
+                () = live.presence.changed_here.notified() => false,
+                _ = repeat.tick() => true,
+                _ = stopped.wait_for(|stopped| *stopped) => return,
+            };
+            let here = live.presence.here();
+            if here != told || (repeating && here.contains(&true)) {
+                let payload =
+                    json!({ "instance": self.instance, "final": live.id, "connected": here })
+                        .to_string();
+                match self.store.notify(CHANNEL, &payload).await {
+                    Ok(()) => told = here,
+                    Err(e) => {
+                        if e.fault().is_none() {
+                            tracing::warn!(final_id = live.id, error = %e, "cannot tell the other processes which seats are connected");
+                        }
+                    }
+                }
+            }
+            if repeating && live.presence.forget_silent() {
+                live.fanout.changed();
+            }
+        }
+    }
+
+    /// Another process said which of final `id`'s seats are connected to it.
+    pub(super) fn heard_presence(&self, id: i64, instance: &str, connected: Vec<bool>) {
+        if let Some(live) = self.loaded(id)
+            && live.presence.heard(instance, connected)
+        {
+            live.fanout.changed();
         }
     }
 
