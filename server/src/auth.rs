@@ -286,3 +286,32 @@ impl LoginThrottle {
             .remove(account);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_the_hashing_queue_turned_away_never_lock_an_account() {
+        let throttle = LoginThrottle::default();
+        let clock = Clock::manual(0);
+        for _ in 0..3 * MAX_FAILURES {
+            throttle.begin_attempt("13800000001", &clock).unwrap();
+            throttle.not_checked("13800000001");
+        }
+        assert!(throttle.begin_attempt("13800000001", &clock).is_ok());
+    }
+
+    #[test]
+    fn failed_checks_lock_an_account_after_the_limit() {
+        let throttle = LoginThrottle::default();
+        let clock = Clock::manual(0);
+        for _ in 0..MAX_FAILURES {
+            throttle.begin_attempt("13800000001", &clock).unwrap();
+        }
+        assert!(matches!(
+            throttle.begin_attempt("13800000001", &clock),
+            Err(AuthError::Locked { .. })
+        ));
+    }
+}
