@@ -109,16 +109,24 @@ async function logIn(event) {
   const button = $("login-button");
   button.disabled = true;
   setStatus(error, "");
+  let retrying = false;
   try {
     const reply = await api("/api/admin/login", { method: "POST", json: { username, password } });
     saveLogin(reply.token, username);
     $("login-password").value = "";
     showView();
   } catch (failure) {
+    if (failure instanceof ApiError && failure.queued) {
+      // Too many logging in or registering at once: the message says when; send it again then.
+      retrying = true;
+      setStatus(error, failure.message, "info");
+      setTimeout(() => $("login-form").requestSubmit(), Math.max(1, Math.min(30, failure.retryAfter || 5)) * 1000);
+      return;
+    }
     const text = failure instanceof ApiError && failure.status === 401 ? "用户名或密码不正确" : failure.message;
     setStatus(error, text, "error");
   } finally {
-    button.disabled = false;
+    if (!retrying) button.disabled = false;
   }
 }
 
