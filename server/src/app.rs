@@ -18,7 +18,7 @@ use crate::imports::Imports;
 use crate::live_final::Finals;
 use crate::passwords::PasswordHasher;
 use crate::settings::{Settings, Storage};
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::store::Store;
 use crate::{demo, routes};
 
@@ -67,7 +67,7 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
     let boards = Arc::new(Boards::new(store.clone()));
     let keys = Arc::new(JwtKeys::new(&secret));
     let hasher = PasswordHasher::default();
-    let state = AppState {
+    let state = AppState::new(Services {
         exam: Exam::new(store.clone(), clock.clone(), boards.clone()),
         accounts: Accounts::new(
             store.clone(),
@@ -83,7 +83,7 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
         store,
         keys,
         clock,
-    };
+    });
     let mut startup = Startup {
         initial_admin_password: None,
         data_dir: Some(dir.clone()),

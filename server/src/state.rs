@@ -14,9 +14,30 @@ use crate::imports::Imports;
 use crate::live_final::Finals;
 use crate::store::Store;
 
-/// What every handler can reach. Cheap to clone: everything is shared.
+/// What every handler can reach: the one shared `Services`. axum clones the state for every
+/// request, so it is one reference count here; cloning the services themselves took ~40
+/// (each holds the store's pools and more): 9 % of the CPU of an autosave storm
+/// (docs/PERFORMANCE.md, "Server load").
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> AppState {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The store, the token keys, the clock and the services.
+#[derive(Debug)]
+pub struct Services {
     pub store: Store,
     pub keys: Arc<JwtKeys>,
     pub clock: Clock,
