@@ -20,8 +20,8 @@
 mod bench_support;
 
 use bench_support::{
-    PostgresTarget, Running, cpu_model, credit_code_for, drop_scratch_database, load_average,
-    open_files_limit, postgres_target,
+    PostgresTarget, Running, cpu_model, drop_scratch_database, load_average, open_files_limit,
+    postgres_target, register,
 };
 use std::path::Path;
 use std::process::ExitCode;
@@ -1046,31 +1046,6 @@ async fn register_all(
         .try_collect()
         .await
 }
-
-async fn register(client: &reqwest::Client, address: &str, i: usize) -> Result<String, String> {
-    // 100 companies, 10 contestants each; phones 13900000000, 13900000001, …
-    let company = format!("绿水青山环保科技有限公司{:03}", i % 100);
-    let body = send(
-        client
-            .post(format!("{address}/api/auth/register"))
-            .json(&json!({
-                "name": format!("选手{i}"),
-                "phone": format!("139{i:08}"),
-                "password": "环保知识竞赛2026",
-                "company_name": company,
-                "credit_code": credit_code_for(&company),
-                "subdistrict": "城关街道",
-            })),
-        StatusCode::CREATED,
-    )
-    .await
-    .map_err(|e| format!("registering contestant {i}: {e}"))?;
-    token_of(&body)
-}
-
-// ---------------------------------------------------------------------------------------
-// PostgreSQL
-// ---------------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------
 // The machine
