@@ -51,10 +51,8 @@ function fallbackMessage(status) {
 function errorFromBody(status, body) {
   const error = body && typeof body === "object" ? body.error : null;
   if (error && typeof error.message === "string") {
-    const failure = new ApiError(status, error.code ?? "", error.message, error.fields ?? {}, error);
-    // A live final's refused host action carries the state it should have acted on.
-    if (error.state && typeof error.state === "object") failure.state = error.state;
-    return failure;
+    // A live final's refused host action carries the state it should have acted on (`state`).
+    return new ApiError(status, error.code ?? "", error.message, error.fields ?? {}, error);
   }
   return new ApiError(status, "", fallbackMessage(status));
 }

@@ -4,7 +4,7 @@
 // later).
 
 import { ApiError } from "/static/shared/api-error.js";
-import { parseJson } from "/static/shared/json.js";
+import { errorFromAnswer, sendJson } from "/static/shared/http.js";
 import { readJson, remove, writeJson } from "./storage.js";
 
 const TOKEN_KEY = "ecoquiz.token";
@@ -41,59 +41,31 @@ export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
 }
 
-function offlineError() {
-  const offline = typeof navigator !== "undefined" && navigator.onLine === false;
-  return new ApiError(0, "network", offline ? "网络已断开,请检查网络连接" : "暂时无法连接服务器,请稍后重试");
-}
-
 /**
  * Sends a request; resolves with the parsed JSON body (null for 204), rejects with ApiError.
  * options: {timeoutMs, keepalive, anonymous}
  */
 export async function request(method, path, body, options) {
   const settings = options || {};
-  const headers = { Accept: "application/json" };
+  const headers = {};
   // Login and registration go without the token: their 401 means "wrong password", not
   // "your login ended".
   const sentToken = settings.anonymous ? null : getToken();
   if (sentToken) headers.Authorization = `Bearer ${sentToken}`;
-  const init = { method, headers, cache: "no-store", credentials: "same-origin" };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  if (settings.keepalive) init.keepalive = true;
-  // A request that hangs (a venue Wi-Fi that drops packets) must end, or retries never start.
-  const controller = typeof AbortController === "function" ? new AbortController() : null;
-  if (controller) init.signal = controller.signal;
-  const timer = setTimeout(() => {
-    if (controller) controller.abort();
-  }, settings.timeoutMs || DEFAULT_TIMEOUT_MS);
-
-  let response;
-  let text;
-  try {
-    response = await fetch(path, init);
-    text = await response.text();
-  } catch (error) {
-    throw offlineError();
-  } finally {
-    clearTimeout(timer);
-  }
-
-  const data = parseJson(text, null);
+  const { response, data } = await sendJson(method, path, body, headers, {
+    timeoutMs: settings.timeoutMs || DEFAULT_TIMEOUT_MS,
+    keepalive: settings.keepalive,
+  });
   if (response.ok) return data;
 
-  const detail = data && data.error ? data.error : null;
   if (response.status === 401 && sentToken) {
     // Only a request that carried a token means "your login ended"; a failed login is a 401 too.
     // Another tab may have logged in again meanwhile: keep a newer token.
     if (getToken() === sentToken) setToken(null);
     if (unauthorizedHandler) unauthorizedHandler();
   }
-  if (detail && detail.message) {
-    throw new ApiError(response.status, detail.code || "error", detail.message, detail.fields, detail);
-  }
+  const refusal = errorFromAnswer(response, data);
+  if (refusal) throw refusal;
   // No JSON error body: a proxy's page (502 during a restart) or a route not there yet.
   const message =
     response.status >= 500

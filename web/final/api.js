@@ -5,7 +5,7 @@
 // (web/shared/api-error.js) whose `message` the page shows as it is.
 
 import { ApiError } from "/static/shared/api-error.js";
-import { parseJson } from "/static/shared/json.js";
+import { errorFromAnswer, sendJson } from "/static/shared/http.js";
 import { keysWithPrefix, readJson, remove, writeJson } from "/static/app/storage.js";
 
 const PREFIX = "ecoquiz.final.";
@@ -48,44 +48,13 @@ export function entryToResume(code) {
   return entry && entry.token ? entry : null;
 }
 
-function networkError() {
-  const offline = typeof navigator !== "undefined" && navigator.onLine === false;
-  return new ApiError(0, "network", offline ? "网络已断开,请检查网络连接" : "暂时无法连接服务器,请稍后重试");
-}
-
 /** A JSON request; resolves with the parsed body, rejects with ApiError. `token` may be null. */
 export async function request(method, path, body, token) {
-  const headers = { Accept: "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const init = { method, headers, cache: "no-store", credentials: "same-origin" };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  // AbortController arrived in Chrome 66: older WebViews go without the timeout.
-  const controller = typeof AbortController === "function" ? new AbortController() : null;
-  if (controller) init.signal = controller.signal;
-  const timer = setTimeout(() => {
-    if (controller) controller.abort();
-  }, TIMEOUT_MS);
-  let response;
-  let text;
-  try {
-    response = await fetch(path, init);
-    text = await response.text();
-  } catch (error) {
-    throw networkError();
-  } finally {
-    clearTimeout(timer);
-  }
-  const data = parseJson(text, null);
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const { response, data } = await sendJson(method, path, body, headers, { timeoutMs: TIMEOUT_MS });
   if (response.ok) return data;
-  const detail = data && data.error ? data.error : null;
-  if (detail && detail.message) {
-    const error = new ApiError(response.status, detail.code, detail.message, detail.fields);
-    error.state = detail.state || null;
-    throw error;
-  }
+  const refusal = errorFromAnswer(response, data);
+  if (refusal) throw refusal;
   if (response.status === 401) throw new ApiError(401, "unauthorized", "身份已失效,请重新加入");
   if (response.status === 404) throw new ApiError(404, "not_found", "没有找到这场决赛");
   throw new ApiError(response.status, "http", response.status >= 500 ? `服务器暂时不可用(${response.status}),请稍后重试` : `请求失败(${response.status})`);

@@ -18,6 +18,8 @@ export class ApiError extends Error {
     // after how many seconds the same request is taken.
     this.ahead = detail && typeof detail.ahead === "number" ? detail.ahead : null;
     this.retryAfter = detail && typeof detail.retry_after === "number" ? detail.retry_after : null;
+    // A live final's refused action: the state it should have acted on.
+    this.state = detail && detail.state && typeof detail.state === "object" ? detail.state : null;
   }
 
   /** The server is hashing too many passwords at once: the same request later, by itself. */
