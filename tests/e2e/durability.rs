@@ -56,15 +56,12 @@ async fn twenty_acknowledged_autosaves_survive_a_sigkill(storage: &[&str], data_
     sigkill(&mut server);
 
     let (mut restarted, address) = start_server(storage, data_dir);
-    let after: Value = client
-        .get(format!("{address}/api/attempts/{attempt}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Value = get_json(
+        &client,
+        format!("{address}/api/attempts/{attempt}"),
+        Some(&token),
+    )
+    .await;
     assert_eq!(after["status"], "in_progress");
     assert_eq!(after["answers"], Value::Object(acknowledged));
     sigkill(&mut restarted);
@@ -125,6 +122,16 @@ async fn post_json(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// `GET` with a token if any, answering the JSON body.
+async fn get_json(client: &reqwest::Client, url: String, token: Option<&str>) -> Value {
+    let mut request = client.get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the server answers");
+    response.json().await.expect("a JSON body")
+}
+
 /// A seat's answer to the current question of final `id`.
 async fn answer_as(
     client: &reqwest::Client,
@@ -159,15 +166,12 @@ async fn a_live_final_killed_mid_question_resumes_where_it_stood(storage: &[&str
     )
     .await;
     let admin = login["token"].as_str().expect("a token").to_owned();
-    let questions: Value = client
-        .get(format!("{address}/api/admin/questions?kind=single"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let questions: Value = get_json(
+        &client,
+        format!("{address}/api/admin/questions?kind=single"),
+        Some(&admin),
+    )
+    .await;
     let ids: Vec<i64> = questions["items"].as_array().unwrap()[..2]
         .iter()
         .map(|q| q["id"].as_i64().unwrap())
@@ -218,26 +222,12 @@ async fn a_live_final_killed_mid_question_resumes_where_it_stood(storage: &[&str
             .0,
         StatusCode::OK
     );
-    let before: Value = client
-        .get(format!("{address}/api/finals/{id}/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before: Value = get_json(&client, format!("{address}/api/finals/{id}/state"), None).await;
     assert_eq!(before["phase"], "open");
     sigkill(&mut server);
 
     let (mut restarted, address) = start_server(storage, data_dir);
-    let after: Value = client
-        .get(format!("{address}/api/finals/{id}/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Value = get_json(&client, format!("{address}/api/finals/{id}/state"), None).await;
     for field in [
         "phase", "seq", "deadline", "answered", "seats", "question", "round",
     ] {

@@ -879,6 +879,12 @@ async fn seats_seeded_from_a_competition_are_its_best_individuals_or_companies_i
             })
             .collect()
     };
+    let names_of = |created: &Value| -> Vec<String> {
+        seat_names(created)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    };
     let individuals = app
         .post("/api/admin/finals", Some(&admin), &seeded("individuals", 2))
         .await;
@@ -897,11 +903,10 @@ async fn seats_seeded_from_a_competition_are_its_best_individuals_or_companies_i
         .post("/api/admin/finals", Some(&admin), &seeded("companies", 2))
         .await;
     assert_eq!(companies.status(), StatusCode::CREATED);
-    let names: Vec<String> = seat_names(&body(companies).await)
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
-    assert_eq!(names, ["绿源化工有限公司", "清河水务集团"]);
+    assert_eq!(
+        names_of(&body(companies).await),
+        ["绿源化工有限公司", "清河水务集团"]
+    );
     assert_eq!(board["companies"][0]["company"], "绿源化工有限公司");
     assert_eq!(board["companies"][1]["company"], "清河水务集团");
 
@@ -910,12 +915,8 @@ async fn seats_seeded_from_a_competition_are_its_best_individuals_or_companies_i
         .post("/api/admin/finals", Some(&admin), &seeded("companies", 4))
         .await;
     assert_eq!(fewer.status(), StatusCode::CREATED);
-    let names: Vec<String> = seat_names(&body(fewer).await)
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
     assert_eq!(
-        names,
+        names_of(&body(fewer).await),
         ["绿源化工有限公司", "清河水务集团", "东湖环境监测站"]
     );
     assert_eq!(finals_count().await, 3);
