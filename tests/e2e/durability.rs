@@ -57,7 +57,7 @@ async fn twenty_acknowledged_autosaves_survive_a_sigkill(storage: &[&str], data_
 
     let (mut restarted, address) = start_server(storage, data_dir);
     let after: Value = get_json(
-        &client,
+        client,
         format!("{address}/api/attempts/{attempt}"),
         Some(&token),
     )
