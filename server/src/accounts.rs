@@ -136,9 +136,19 @@ impl Accounts {
         if !(8..=128).contains(&password_length) {
             problems.insert("password".into(), "密码需要 8 到 128 个字符".into());
         }
-        let company = self
-            .company_of(form, credit_code.as_ref(), &mut problems)
-            .await?;
+        // A rehearsal's registration (`ecoquiz rehearse`) names one of its companies.
+        let rehearsal_company = match &credit_code {
+            Some(code) => self.store.rehearsal_company(code.as_str()).await?,
+            None => None,
+        };
+        let rehearsal = rehearsal_company.is_some();
+        let company = match rehearsal_company {
+            Some(company) => Some((company.name, company.subdistrict)),
+            None => {
+                self.company_of(form, credit_code.as_ref(), &mut problems)
+                    .await?
+            }
+        };
         let (Some(phone), Some(credit_code), Some((company_name, subdistrict)), true) =
             (phone, credit_code, company, problems.is_empty())
         else {
@@ -152,6 +162,7 @@ impl Accounts {
             company_name: &company_name,
             credit_code: credit_code.as_str(),
             subdistrict: &subdistrict,
+            rehearsal,
         };
         let participant = match self.store.create_participant(&new, self.clock.now()).await {
             Ok(participant) => participant,

@@ -17,6 +17,7 @@ use crate::exam::Exam;
 use crate::imports::Imports;
 use crate::live_final::Finals;
 use crate::passwords::PasswordHasher;
+use crate::rehearsal::Rehearsals;
 use crate::settings::{Settings, Storage};
 use crate::state::{AppState, Services};
 use crate::store::Store;
@@ -78,6 +79,7 @@ pub async fn prepare(settings: &Settings, clock: Clock) -> Result<(AppState, Sta
         ),
         competitions: Competitions::new(store.clone(), clock.clone()),
         imports: Imports::new(store.clone(), clock.clone()),
+        rehearsals: Rehearsals::new(store.clone(), clock.clone()),
         finals: Finals::new(store.clone(), clock.clone(), keys.clone()),
         boards,
         store,

@@ -104,6 +104,59 @@ pub enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Rehearse the event day against a running deployment (docs/REHEARSE.md): N contestants
+    /// register, start together, answer and submit while M viewers watch the board; prints
+    /// per-action latencies. `--cleanup` removes every rehearsal record. Exit 0 done, 1 bad
+    /// input or credentials or not ecoquiz, 2 unreachable, 130 interrupted.
+    Rehearse(RehearseArgs),
+    /// Remove records from the store: `--rehearsal` removes everything `ecoquiz rehearse`
+    /// made, and nothing else.
+    Purge {
+        /// What `ecoquiz rehearse` made (the only purge there is).
+        #[arg(long, required = true)]
+        rehearsal: bool,
+        /// Print the counts as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RehearseArgs {
+    /// A server of the deployment (`http://host:port`); repeat for several processes.
+    #[arg(long = "url", value_name = "URL")]
+    pub urls: Vec<String>,
+    /// Contestants who register, start at one instant, answer and submit (1 to 100000).
+    #[arg(long, value_name = "N")]
+    pub contestants: Option<u64>,
+    /// Websocket viewers on the rehearsal's board.
+    #[arg(long, value_name = "M", default_value_t = 0)]
+    pub viewers: u64,
+    /// The contestants arrive evenly over this many seconds.
+    #[arg(long, value_name = "S", default_value_t = 60)]
+    pub arrival_seconds: u64,
+    /// A contestant's think time per question (each between half and one and a half times).
+    #[arg(long, value_name = "T", default_value_t = 3000)]
+    pub think_ms: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Remove every rehearsal record from the deployment instead of rehearsing.
+    #[arg(long, conflicts_with_all = ["contestants"])]
+    pub cleanup: bool,
+    /// The organizer account that prepares the rehearsal.
+    #[arg(long, value_name = "USERNAME", env = "ECOQUIZ_REHEARSE_USER")]
+    pub user: Option<String>,
+    /// Its password (prefer the environment variable: a flag shows in the process list).
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        env = "ECOQUIZ_REHEARSE_PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
 }
 
 /// `--sqlite-synchronous`.
@@ -272,6 +325,40 @@ pub fn execute(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Ex
             out,
             err,
         )),
+        Command::Rehearse(args) => rehearse(args, out, err),
+        Command::Purge {
+            rehearsal: _,
+            json,
+            storage,
+        } => runtime().block_on(commands::purge_rehearsals(
+            &storage.resolve().0,
+            json,
+            out,
+            err,
+        )),
+    }
+}
+
+fn rehearse(args: RehearseArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    let cleanup = args.cleanup;
+    let request = crate::rehearse::Request {
+        urls: args.urls,
+        contestants: args.contestants,
+        viewers: args.viewers,
+        arrival_seconds: args.arrival_seconds,
+        think_ms: args.think_ms,
+        json: args.json,
+        user: args.user,
+        password: args.password,
+    };
+    match crate::rehearse::Plan::check(request, cleanup) {
+        Ok(plan) => crate::rehearse::run(plan, cleanup, out, err),
+        Err(problems) => {
+            for problem in problems.lines() {
+                let _ = writeln!(err, "✘ {problem}");
+            }
+            Exit::Invalid
+        }
     }
 }
 

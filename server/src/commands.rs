@@ -26,6 +26,8 @@ pub enum Exit {
     Invalid,
     /// Exit 2: the input could not be read, or the store could not be opened.
     Unreadable,
+    /// Exit 130: stopped by Ctrl-C (`rehearse`).
+    Interrupted,
 }
 
 impl From<Exit> for ExitCode {
@@ -34,6 +36,7 @@ impl From<Exit> for ExitCode {
             Exit::Success => 0,
             Exit::Invalid => 1,
             Exit::Unreadable => 2,
+            Exit::Interrupted => 130,
         })
     }
 }
@@ -393,6 +396,34 @@ fn human_paper(bank: &Bank, paper: &Paper, ids: &[String]) -> String {
 }
 
 /// `ecoquiz bank import FILE`: all or nothing, like the HTTP import.
+/// `ecoquiz purge --rehearsal`: removes what `ecoquiz rehearse` made, straight from the store.
+pub async fn purge_rehearsals(
+    storage: &Storage,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let Some(store) = open_store(storage, err).await else {
+        return Exit::Unreadable;
+    };
+    let outcome = match store.purge_rehearsals().await {
+        Ok(counts) => {
+            let _ = if json {
+                writeln!(out, "{}", serde_json::json!(counts))
+            } else {
+                writeln!(out, "{}", counts.sentence())
+            };
+            Exit::Success
+        }
+        Err(e) => {
+            let _ = writeln!(err, "✘ 删除演练数据失败,什么也没删:{e}");
+            Exit::Unreadable
+        }
+    };
+    store.close().await;
+    outcome
+}
+
 pub async fn import(
     path: &Path,
     storage: &Storage,

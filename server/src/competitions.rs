@@ -80,6 +80,8 @@ pub struct CompetitionView {
     pub blueprint: Value,
     pub company_score: CompanyScoreRule,
     pub max_tab_switches: Option<i64>,
+    /// Made by `ecoquiz rehearse` (the console marks it 演练; contestants never see it).
+    pub rehearsal: bool,
 }
 
 impl CompetitionView {
@@ -99,6 +101,7 @@ impl CompetitionView {
             blueprint: competition.blueprint.to_json(),
             company_score: competition.company_score,
             max_tab_switches: competition.max_tab_switches,
+            rehearsal: competition.rehearsal,
         }
     }
 }
@@ -115,14 +118,28 @@ impl Competitions {
         Competitions { store, clock }
     }
 
-    /// Every competition, the most recent window first.
+    /// The competitions contestants see, the most recent window first: a rehearsal's are
+    /// left out.
     pub async fn list(&self) -> Result<Vec<CompetitionView>, CompetitionError> {
+        self.listed(|c| !c.rehearsal).await
+    }
+
+    /// Every competition, a rehearsal's included, for organizers.
+    pub async fn list_all(&self) -> Result<Vec<CompetitionView>, CompetitionError> {
+        self.listed(|_| true).await
+    }
+
+    async fn listed(
+        &self,
+        shown: impl Fn(&Competition) -> bool,
+    ) -> Result<Vec<CompetitionView>, CompetitionError> {
         let now = self.clock.now();
         Ok(self
             .store
             .competitions()
             .await?
             .iter()
+            .filter(|c| shown(c))
             .map(|c| CompetitionView::of(c, now))
             .collect())
     }
@@ -233,6 +250,7 @@ impl Competitions {
             pass_score,
             company_score,
             max_tab_switches: input.max_tab_switches,
+            rehearsal: false,
         })
     }
 

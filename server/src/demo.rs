@@ -52,6 +52,7 @@ pub async fn seed(store: &Store, clock: &Clock) -> Result<(), String> {
         pass_score,
         company_score: CompanyScoreRule::default(),
         max_tab_switches: None,
+        rehearsal: false,
     };
     let snapshot = store.load_bank().await.map_err(|e| e.to_string())?;
     snapshot

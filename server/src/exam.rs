@@ -105,6 +105,11 @@ impl Exam {
         participant_id: i64,
     ) -> Result<StartedAttempt, ExamError> {
         let competition = self.competition(competition_id).await?;
+        // A rehearsal's participants start only its competitions, real ones only real ones.
+        let participant = self.store.participant(participant_id).await?;
+        if participant.is_none_or(|p| (p.rehearsal != 0) != competition.rehearsal) {
+            return Err(ExamError::CompetitionNotFound);
+        }
         let now = self.clock.now();
         match window_state(now, competition.opens_at, competition.closes_at) {
             WindowState::Upcoming => {

@@ -41,6 +41,8 @@ pub mod identity;
 pub mod imports;
 pub mod live_final;
 pub mod passwords;
+pub mod rehearsal;
+pub mod rehearse;
 pub mod roster;
 pub mod routes;
 pub mod rules;

@@ -12,6 +12,7 @@ use crate::competitions::Competitions;
 use crate::exam::Exam;
 use crate::imports::Imports;
 use crate::live_final::Finals;
+use crate::rehearsal::Rehearsals;
 use crate::store::Store;
 
 /// What every handler can reach: the one shared `Services`. axum clones the state for every
@@ -47,6 +48,8 @@ pub struct Services {
     pub competitions: Competitions,
     /// The bank and roster imports.
     pub imports: Imports,
+    /// `ecoquiz rehearse`'s competitions and companies, and their purge.
+    pub rehearsals: Rehearsals,
     /// The live leaderboards, one per competition watched or changed.
     pub boards: Arc<Boards>,
     /// The exam in motion: starts, autosaves, submits, grading, close.

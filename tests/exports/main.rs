@@ -897,7 +897,7 @@ async fn memory_of(what: &str) -> Result<String, String> {
             let (kind, format) = export::parse_file_name(what).ok_or("no such probe")?;
             let prepared = export::prepare(&store, &competition, kind)
                 .await
-                .map_err(store_error)?;
+                .map_err(|e| e.to_string())?;
             let prepared_peak = status_kib("VmHWM:")?;
             let (bytes, _) = write(prepared, format).await?;
             format!(" prepared_peak_kib={prepared_peak} bytes={bytes}")
@@ -974,6 +974,7 @@ async fn seed(
                     min_participants: 3,
                 },
                 max_tab_switches: None,
+                rehearsal: false,
             },
             now,
         )

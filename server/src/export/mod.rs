@@ -149,6 +149,9 @@ pub enum ExportError {
     /// The rows stopped arriving before the last one: the task reading them ended (a bug).
     #[error("the export's rows stopped before the end")]
     Interrupted,
+    /// A rehearsal's competition (`ecoquiz rehearse`): its records are never exported.
+    #[error("这是 ecoquiz rehearse 建立的演练竞赛,演练数据不计成绩、不导出;请选择正式竞赛导出")]
+    Rehearsal,
 }
 
 type Rows = Box<dyn Iterator<Item = Vec<Cell<'static>>> + Send>;
@@ -221,7 +224,10 @@ pub async fn prepare(
     store: &Store,
     competition: &Competition,
     kind: ExportKind,
-) -> Result<Export, StoreError> {
+) -> Result<Export, ExportError> {
+    if competition.rehearsal {
+        return Err(ExportError::Rehearsal);
+    }
     let id = competition.id;
     match kind {
         ExportKind::Participants => {

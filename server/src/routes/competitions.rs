@@ -68,7 +68,7 @@ async fn list_for_organizers(
     State(state): State<AppState>,
     CurrentOrganizer(_): CurrentOrganizer,
 ) -> Result<Json<Vec<CompetitionView>>, AppError> {
-    Ok(Json(state.competitions.list().await?))
+    Ok(Json(state.competitions.list_all().await?))
 }
 
 /// 201 with the competition, or 422 naming every invalid field and every shortfall of the

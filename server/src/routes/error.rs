@@ -15,8 +15,10 @@ use crate::accounts::AccountError;
 use crate::auth::AuthError;
 use crate::competitions::CompetitionError;
 use crate::exam::ExamError;
+use crate::export::ExportError;
 use crate::live_final::FinalError;
 use crate::live_final::show::ShowError;
+use crate::rehearsal::RehearsalError;
 use crate::store::StoreError;
 use crate::store::health::StorageFault;
 
@@ -282,6 +284,32 @@ impl From<FinalError> for AppError {
             FinalError::Contended => AppError::conflict("contended", error.to_string()),
             FinalError::Store(e) => e.into(),
             FinalError::Internal(message) => AppError::Internal(message),
+        }
+    }
+}
+
+impl From<RehearsalError> for AppError {
+    fn from(error: RehearsalError) -> AppError {
+        match error {
+            RehearsalError::InvalidMinutes => AppError::invalid_fields(BTreeMap::from([(
+                "minutes".to_owned(),
+                error.to_string(),
+            )])),
+            RehearsalError::EmptyBank => AppError::conflict("empty_bank", error.to_string()),
+            RehearsalError::Store(e) => e.into(),
+            RehearsalError::Internal(_) => AppError::Internal(error.to_string()),
+        }
+    }
+}
+
+impl From<ExportError> for AppError {
+    fn from(error: ExportError) -> AppError {
+        match error {
+            ExportError::Store(e) => e.into(),
+            ExportError::Rehearsal => AppError::conflict("rehearsal", error.to_string()),
+            ExportError::Sheet(_) | ExportError::Io(_) | ExportError::Interrupted => {
+                AppError::Internal(error.to_string())
+            }
         }
     }
 }

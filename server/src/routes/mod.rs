@@ -14,6 +14,7 @@ pub mod health;
 pub mod live;
 pub mod monitor;
 pub mod pages;
+pub mod rehearsals;
 pub mod roster;
 pub mod socket;
 pub mod upload;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(attempts::router())
         .merge(bank::router())
         .merge(roster::router())
+        .merge(rehearsals::router())
         .merge(exports::router())
         .merge(monitor::router())
         .merge(live::router())

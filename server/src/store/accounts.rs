@@ -22,6 +22,9 @@ pub struct Participant {
     pub company_name: String,
     pub credit_code: String,
     pub subdistrict: String,
+    /// 1: registered by `ecoquiz rehearse` with a rehearsal company (see `store::rehearsals`).
+    #[serde(skip)]
+    pub rehearsal: i64,
 }
 
 /// A registration, already validated.
@@ -33,10 +36,12 @@ pub struct NewParticipant<'a> {
     pub company_name: &'a str,
     pub credit_code: &'a str,
     pub subdistrict: &'a str,
+    /// Registered with a rehearsal company.
+    pub rehearsal: bool,
 }
 
 const PARTICIPANT_COLUMNS: &str =
-    "id, name, phone, password_hash, company_name, credit_code, subdistrict";
+    "id, name, phone, password_hash, company_name, credit_code, subdistrict, rehearsal";
 
 impl Store {
     pub async fn organizer_count(&self) -> Result<i64, StoreError> {
@@ -97,8 +102,8 @@ impl Store {
     ) -> Result<Participant, StoreError> {
         self.write(async |tx| {
             Ok(sqlx::query_as(&format!(
-                "INSERT INTO participants (name, phone, password_hash, company_name, credit_code, subdistrict, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {PARTICIPANT_COLUMNS}"
+                "INSERT INTO participants (name, phone, password_hash, company_name, credit_code, subdistrict, created_at, rehearsal) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {PARTICIPANT_COLUMNS}"
             ))
             .bind(new.name)
             .bind(new.phone)
@@ -107,6 +112,7 @@ impl Store {
             .bind(new.credit_code)
             .bind(new.subdistrict)
             .bind(now)
+            .bind(i64::from(new.rehearsal))
             .fetch_one(&mut *tx)
             .await?)
         })
@@ -134,10 +140,12 @@ impl Store {
         .await?)
     }
 
+    /// Registered participants, a rehearsal's left out.
     pub async fn participant_count(&self) -> Result<i64, StoreError> {
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM participants")
-            .fetch_one(self.reader())
-            .await?;
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM participants WHERE rehearsal = 0")
+                .fetch_one(self.reader())
+                .await?;
         Ok(count)
     }
 }

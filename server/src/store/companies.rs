@@ -82,10 +82,11 @@ impl Store {
         .await
     }
 
-    /// The whole roster, by subdistrict then name.
+    /// The whole roster, by subdistrict then name (a rehearsal's companies are not on it).
     pub async fn roster(&self) -> Result<Vec<Company>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT name, credit_code, subdistrict FROM companies ORDER BY subdistrict, name, credit_code",
+            "SELECT name, credit_code, subdistrict FROM companies WHERE rehearsal = 0 \
+             ORDER BY subdistrict, name, credit_code",
         )
         .fetch_all(self.reader())
         .await?)
@@ -93,17 +94,35 @@ impl Store {
 
     /// How many companies the roster holds (0: no roster loaded).
     pub async fn roster_size(&self) -> Result<i64, StoreError> {
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM companies")
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM companies WHERE rehearsal = 0")
             .fetch_one(self.reader())
             .await?;
         Ok(count)
     }
 
     pub async fn roster_company(&self, credit_code: &str) -> Result<Option<Company>, StoreError> {
+        self.company_by_code(credit_code, false).await
+    }
+
+    /// A company `ecoquiz rehearse` put on the roster for its registrations.
+    pub async fn rehearsal_company(
+        &self,
+        credit_code: &str,
+    ) -> Result<Option<Company>, StoreError> {
+        self.company_by_code(credit_code, true).await
+    }
+
+    async fn company_by_code(
+        &self,
+        credit_code: &str,
+        rehearsal: bool,
+    ) -> Result<Option<Company>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT name, credit_code, subdistrict FROM companies WHERE credit_code = $1",
+            "SELECT name, credit_code, subdistrict FROM companies \
+             WHERE credit_code = $1 AND rehearsal = $2",
         )
         .bind(credit_code)
+        .bind(i64::from(rehearsal))
         .fetch_optional(self.reader())
         .await?)
     }

@@ -23,6 +23,9 @@ pub struct Competition {
     /// 切屏: switches away from the exam page allowed; one more submits the attempt.
     /// `None`: no limit (switches are still counted).
     pub max_tab_switches: Option<i64>,
+    /// Made by `ecoquiz rehearse`: only rehearsal participants may start it, and it is never
+    /// listed to contestants nor exported.
+    pub rehearsal: bool,
 }
 
 /// A competition to create, already validated.
@@ -37,6 +40,7 @@ pub struct NewCompetition {
     pub pass_score: Points,
     pub company_score: CompanyScoreRule,
     pub max_tab_switches: Option<i64>,
+    pub rehearsal: bool,
 }
 
 /// A competition as stored (`COLUMNS`), before its JSON columns are read.
@@ -54,10 +58,11 @@ struct CompetitionRow {
     company_score: String,
     closed_at: Option<i64>,
     max_tab_switches: Option<i64>,
+    rehearsal: i64,
 }
 
 const COLUMNS: &str = "id, title, opens_at, closes_at, duration_minutes, blueprint, max_attempts, \
-     pass_score, max_score, company_score, closed_at, max_tab_switches";
+     pass_score, max_score, company_score, closed_at, max_tab_switches, rehearsal";
 
 fn from_row(row: CompetitionRow) -> Result<Competition, StoreError> {
     let id = row.id;
@@ -80,6 +85,7 @@ fn from_row(row: CompetitionRow) -> Result<Competition, StoreError> {
         company_score,
         closed_early_at: row.closed_at,
         max_tab_switches: row.max_tab_switches,
+        rehearsal: row.rehearsal != 0,
     })
 }
 
@@ -93,8 +99,8 @@ impl Store {
             .write(async |tx| {
                 Ok(sqlx::query_as(&format!(
             "INSERT INTO competitions (title, opens_at, closes_at, duration_minutes, blueprint, max_attempts, \
-             pass_score, max_score, company_score, created_at, max_tab_switches) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             pass_score, max_score, company_score, created_at, max_tab_switches, rehearsal) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              RETURNING {COLUMNS}"
         ))
         .bind(&new.title)
@@ -108,6 +114,7 @@ impl Store {
         .bind(serde_json::to_string(&new.company_score).expect("the rule serializes"))
         .bind(now)
         .bind(new.max_tab_switches)
+        .bind(i64::from(new.rehearsal))
         .fetch_one(&mut *tx)
         .await?)
             })

@@ -20,7 +20,8 @@
 //!   lost there). See docs/SERVER.md for the measured cost.
 //!
 //! Submodules by subject: `accounts`, `bank`, `companies` (the roster), `competitions`,
-//! `attempts`, `exports` (the reads behind the bureau's exports); `write` and `health`.
+//! `attempts`, `exports` (the reads behind the bureau's exports), `rehearsals` (what
+//! `ecoquiz rehearse` made, and its purge); `write` and `health`.
 
 pub mod accounts;
 pub mod attempts;
@@ -30,6 +31,7 @@ pub mod competitions;
 pub mod exports;
 pub mod finals;
 pub mod health;
+pub mod rehearsals;
 mod write;
 
 use std::path::Path;
