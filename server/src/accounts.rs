@@ -169,7 +169,10 @@ impl Accounts {
             Err(e) if e.is_unique_violation() => return Err(AccountError::PhoneTaken),
             Err(e) => return Err(e.into()),
         };
-        self.boards.participant_registered().await;
+        // The boards' "registered" counts real participants only.
+        if !rehearsal {
+            self.boards.participant_registered().await;
+        }
         let token = self
             .keys
             .issue(Role::Participant, participant.id, self.clock.now());

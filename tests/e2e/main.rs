@@ -23,6 +23,7 @@ mod http_monitor;
 mod http_roster;
 mod live;
 mod password_memory;
+mod rehearse;
 mod storage_faults;
 mod storage_faults_disk;
 mod storage_faults_postgres;
