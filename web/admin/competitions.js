@@ -40,7 +40,13 @@ function competitionRow(c) {
   return el(
     "tr",
     { dataset: { competitionId: c.id, status: c.status } },
-    el("td", {}, el("a", { href: `#/competitions/${c.id}`, text: c.title })),
+    el(
+      "td",
+      {},
+      el("a", { href: `#/competitions/${c.id}`, text: c.title }),
+      // `ecoquiz rehearse`: not shown to contestants, never exported.
+      c.rehearsal && el("span", { className: "badge rehearsal", title: "ecoquiz rehearse 建立的演练,不计成绩、不导出", text: "演练" }),
+    ),
     el("td", {}, el("span", { className: `badge ${c.status}`, text: label(WINDOW_LABELS, c.status) })),
     el("td", { text: formatDateTime(c.opens_at) }),
     el("td", { text: formatDateTime(c.closes_at) }),
