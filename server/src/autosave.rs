@@ -4,17 +4,16 @@
 //!   question's kind and option count), read from the store once per attempt and kept in
 //!   memory. Whether the attempt is still in progress is *not* cached: the store checks it
 //!   inside the write.
-//! - `AutosaveWriter`: group commit. Autosaves queue to one task that writes everything
-//!   waiting in one transaction (`Store::save_answers`), then answers each request. Under load
-//!   a single commit carries many answers; alone, an answer is written at once. A request is
-//!   answered only after its transaction committed, so nothing acknowledged is lost.
+//! - `AutosaveWriter`: autosaves through a `group_commit::GroupCommit` (one transaction,
+//!   `Store::save_answers`, for every answer waiting), each request answered only after its
+//!   transaction committed, so nothing acknowledged is lost.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use question_bank::Kind;
-use tokio::sync::{mpsc, oneshot};
 
+use crate::group_commit::GroupCommit;
 use crate::store::attempts::AnswerToSave;
 use crate::store::{Store, StoreError};
 
@@ -77,58 +76,25 @@ impl AttemptFactsCache {
     }
 }
 
-struct Pending {
-    answer: AnswerToSave,
-    saved: oneshot::Sender<Result<bool, StoreError>>,
-}
-
 /// The queue of autosaves waiting for the next group commit.
 #[derive(Clone, Debug)]
 pub struct AutosaveWriter {
-    queue: mpsc::UnboundedSender<Pending>,
-}
-
-impl std::fmt::Debug for Pending {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pending")
-            .field("answer", &self.answer)
-            .finish()
-    }
+    writes: GroupCommit<AnswerToSave, bool>,
 }
 
 impl AutosaveWriter {
     /// Starts the writer task; it ends when every `AutosaveWriter` is dropped.
     pub fn start(store: Store) -> AutosaveWriter {
-        let (queue, mut waiting) = mpsc::unbounded_channel::<Pending>();
-        tokio::spawn(async move {
-            let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
-            while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                let answers: Vec<AnswerToSave> = batch.iter().map(|p| p.answer).collect();
-                match store.save_answers(&answers).await {
-                    Ok(saved) => {
-                        for (pending, saved) in batch.drain(..).zip(saved) {
-                            let _ = pending.saved.send(Ok(saved));
-                        }
-                    }
-                    Err(e) => {
-                        for pending in batch.drain(..) {
-                            let _ = pending.saved.send(Err(e.for_each_waiter()));
-                        }
-                    }
-                }
-            }
+        let writes = GroupCommit::start(MAX_BATCH, move |answers: Vec<AnswerToSave>| {
+            let store = store.clone();
+            async move { store.save_answers(&answers).await }
         });
-        AutosaveWriter { queue }
+        AutosaveWriter { writes }
     }
 
     /// Saves one answer with the next group commit; `Ok(false)` when the attempt was
     /// already submitted (nothing written). Returns once the commit is durable.
     pub async fn save(&self, answer: AnswerToSave) -> Result<bool, StoreError> {
-        let stopped = || StoreError::WriteFailed("the autosave writer has stopped".to_owned());
-        let (saved, done) = oneshot::channel();
-        self.queue
-            .send(Pending { answer, saved })
-            .map_err(|_| stopped())?;
-        done.await.map_err(|_| stopped())?
+        self.writes.write(answer).await
     }
 }

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::autosave::{AttemptFacts, AttemptFactsCache, AutosaveWriter};
 use crate::board::Boards;
 use crate::clock::{Clock, Millis, rfc3339};
+use crate::group_commit::GroupCommit;
 use crate::rules::{ANSWER_GRACE_MS, WindowState, deadline, window_state, within_grace};
 use crate::store::attempts::{AnswerToSave, Attempt, FinalGrade, NewAttempt, PaperEntry};
 use crate::store::bank::BankSnapshot;
@@ -24,6 +25,8 @@ use crate::store::competitions::Competition;
 use crate::store::{Store, StoreError};
 
 /// How often the sweeper looks for attempts whose deadline passed.
+/// Most new papers one transaction stores.
+const MAX_STARTS_PER_COMMIT: usize = 128;
 const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What the exam refuses, and why. Messages are the participant's, in Chinese.
@@ -71,6 +74,9 @@ pub struct Exam {
     attempt_facts: Arc<AttemptFactsCache>,
     /// Group commit for autosaves.
     autosave: AutosaveWriter,
+    /// Group commit for new papers: a synchronized start of thousands is stored a batch per
+    /// transaction (one fsync each) instead of one transaction per paper.
+    starts: GroupCommit<Arc<NewAttempt>, Option<Attempt>>,
     /// The bank snapshot papers are drawn from, rebuilt when the store's bank generation
     /// moves. A tokio Mutex: rebuilding awaits the store, and concurrent starts should wait
     /// for one rebuild rather than each do their own.
@@ -80,8 +86,16 @@ pub struct Exam {
 impl Exam {
     /// The exam over `store`, telling `boards` what happens; starts the autosave writer.
     pub fn new(store: Store, clock: Clock, boards: Arc<Boards>) -> Exam {
+        let writer = store.clone();
         Exam {
             autosave: AutosaveWriter::start(store.clone()),
+            starts: GroupCommit::start(MAX_STARTS_PER_COMMIT, move |news: Vec<Arc<NewAttempt>>| {
+                let store = writer.clone();
+                async move {
+                    let news: Vec<&NewAttempt> = news.iter().map(Arc::as_ref).collect();
+                    store.create_attempts(&news).await
+                }
+            }),
             attempt_facts: Arc::new(AttemptFactsCache::default()),
             bank: Arc::new(Mutex::new(None)),
             store,
@@ -165,8 +179,9 @@ impl Exam {
                 })
                 .collect(),
         };
-        match self.store.create_attempt(&new).await {
-            Ok(attempt) => {
+        let new = Arc::new(new);
+        match self.starts.write(new.clone()).await? {
+            Some(attempt) => {
                 self.boards
                     .attempt_started(competition_id, participant_id)
                     .await;
@@ -215,7 +230,7 @@ impl Exam {
                 })
             }
             // Two "start" taps at once: the other one created it; resume that.
-            Err(e) if e.is_unique_violation() => {
+            None => {
                 let attempts = self
                     .store
                     .attempts_of(competition_id, participant_id)
@@ -230,7 +245,6 @@ impl Exam {
                     view: None,
                 })
             }
-            Err(e) => Err(e.into()),
         }
     }
 

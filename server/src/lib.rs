@@ -37,6 +37,7 @@ pub mod demo;
 pub mod exam;
 pub mod export;
 pub mod fanout;
+pub mod group_commit;
 pub mod identity;
 pub mod imports;
 pub mod live_final;

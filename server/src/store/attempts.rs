@@ -152,56 +152,38 @@ async fn lock_if_in_progress(
 impl Store {
     /// Inserts the attempt and its paper in one transaction. A second attempt with the same
     /// number (two taps on "start") is a unique violation.
-    pub async fn create_attempt(&self, new: &NewAttempt) -> Result<Attempt, StoreError> {
+    /// Creates the attempts and their papers in one transaction (a group commit of starts).
+    /// `None` for an attempt whose number the participant already has: a concurrent start
+    /// created it (a double tap), and nothing of this one is stored.
+    pub async fn create_attempts(
+        &self,
+        news: &[&NewAttempt],
+    ) -> Result<Vec<Option<Attempt>>, StoreError> {
         self.write(async |tx| {
-        let attempt: Attempt = sqlx::query_as(&format!(
-            "INSERT INTO attempts (competition_id, participant_id, attempt_no, seed, started_at, deadline, status, max_score) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ATTEMPT_COLUMNS}"
-        ))
-        .bind(new.competition_id)
-        .bind(new.participant_id)
-        .bind(new.attempt_no)
-        .bind(new.seed)
-        .bind(new.started_at)
-        .bind(new.deadline)
-        .bind(IN_PROGRESS)
-        .bind(new.max_score)
-        .fetch_one(&mut *tx)
-        .await?;
-        for chunk in new.paper.chunks(100) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = 7 * i;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO attempt_questions (attempt_id, no, question_id, version, points, partial_credit, option_order) VALUES {}",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for entry in chunk {
-                query = query
-                    .bind(attempt.id)
-                    .bind(entry.no)
-                    .bind(entry.question.id)
-                    .bind(entry.question.version)
-                    .bind(entry.points)
-                    .bind(i64::from(entry.partial_credit))
-                    .bind(order_text(&entry.option_order));
+            let mut created = Vec::with_capacity(news.len());
+            for new in news {
+                let attempt: Option<Attempt> = sqlx::query_as(&format!(
+                    "INSERT INTO attempts (competition_id, participant_id, attempt_no, seed, started_at, deadline, status, max_score) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (competition_id, participant_id, attempt_no) DO NOTHING \
+                     RETURNING {ATTEMPT_COLUMNS}"
+                ))
+                .bind(new.competition_id)
+                .bind(new.participant_id)
+                .bind(new.attempt_no)
+                .bind(new.seed)
+                .bind(new.started_at)
+                .bind(new.deadline)
+                .bind(IN_PROGRESS)
+                .bind(new.max_score)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(attempt) = &attempt {
+                    insert_paper(tx, attempt.id, &new.paper).await?;
+                }
+                created.push(attempt);
             }
-            query.execute(&mut *tx).await?;
-        }
-        Ok(attempt)
+            Ok(created)
         })
         .await
     }
@@ -551,4 +533,46 @@ impl Store {
         .fetch_all(self.reader())
         .await?)
     }
+}
+
+/// The issued questions of attempt `attempt_id`, 100 rows a statement.
+async fn insert_paper(
+    tx: &mut sqlx::AnyConnection,
+    attempt_id: i64,
+    paper: &[PaperEntry],
+) -> Result<(), StoreError> {
+    for chunk in paper.chunks(100) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = 7 * i;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO attempt_questions (attempt_id, no, question_id, version, points, partial_credit, option_order) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for entry in chunk {
+            query = query
+                .bind(attempt_id)
+                .bind(entry.no)
+                .bind(entry.question.id)
+                .bind(entry.question.version)
+                .bind(entry.points)
+                .bind(i64::from(entry.partial_credit))
+                .bind(order_text(&entry.option_order));
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
