@@ -4,11 +4,14 @@
 //! The organizer's account prepares a rehearsal on the first server (`POST
 //! /api/admin/rehearsals`: its companies and a competition, marked so no export, real board
 //! or contestants' list shows them). Then, spread over the servers given:
-//! - contestants arrive on schedule over `--arrival-seconds` (open loop: each is sent at its
-//!   time whatever the earlier ones are doing, so a slow server shows as latency) and
-//!   register, waiting as the page does when told to queue;
+//! - contestants arrive on schedule over `--arrival-seconds` (open loop: each arrives at its
+//!   time whatever the earlier ones are doing) and register, waiting as the page does when
+//!   told to queue;
 //! - when every one has registered (or given up), all start at one instant, answer every
-//!   question after a think time (each answer sent at its time) and submit;
+//!   question after a think time and submit. Like a phone, a contestant sends one request
+//!   at a time: at its scheduled time, or at once when the previous one came back late; its
+//!   latency counts from its scheduled time, so a slow server shows as latency, never as a
+//!   rehearsal that quietly slowed down (no coordinated omission);
 //! - viewers hold the board's websocket, each frame's delay measured after the newest
 //!   submission it contains (its reply's arrival).
 //!
@@ -258,23 +261,28 @@ struct Shared {
 }
 
 impl Shared {
-    /// Sleeps until `at` and notes how late the wake-up was.
+    /// Waits for `at`, noting how late this machine woke up. Already past (the previous
+    /// request of this contestant returned late): no wait.
     async fn on_schedule(&self, at: Instant) {
+        if at <= Instant::now() {
+            return;
+        }
         tokio::time::sleep_until(at).await;
         let late = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.lag_micros.fetch_max(late, Ordering::Relaxed);
     }
 
-    /// Runs one request, recording its latency or its failure under `action`.
+    /// Runs one request, recording under `action` its latency counted from `due` (when it
+    /// was meant to be sent) or its failure.
     async fn timed<T>(
         &self,
         action: &Action,
+        due: Instant,
         request: impl Future<Output = Result<T, Failure>>,
     ) -> Result<T, Failure> {
-        let sent = Instant::now();
         let outcome = request.await;
         match &outcome {
-            Ok(_) => action.succeeded(self.measures.began, sent.elapsed()),
+            Ok(_) => action.succeeded(self.measures.began, due.elapsed()),
             Err(e) => action.failed(&e.kind()),
         }
         outcome
@@ -423,7 +431,7 @@ async fn contestant(
     mut start: watch::Receiver<Option<Instant>>,
 ) {
     shared.on_schedule(arrives).await;
-    let token = register(i, &server, &shared).await;
+    let token = register(i, &server, &shared, arrives).await;
     shared.registration_ended.fetch_add(1, Ordering::AcqRel);
     let Some(token) = token else { return };
     shared.registered.fetch_add(1, Ordering::Relaxed);
@@ -439,7 +447,11 @@ async fn contestant(
     for _ in 0..START_TRIES {
         let measures = &shared.measures;
         match shared
-            .timed(&measures.start, server.start(&token, shared.competition_id))
+            .timed(
+                &measures.start,
+                at,
+                server.start(&token, shared.competition_id),
+            )
             .await
         {
             Ok(started) => {
@@ -451,32 +463,26 @@ async fn contestant(
     }
     let Some(paper) = paper else { return };
     shared.started.fetch_add(1, Ordering::Relaxed);
-    let token: Arc<str> = token.into();
     let mut random = Random::new(i ^ shared.run_tag << 40);
-    let mut answers = JoinSet::new();
     let mut due = Instant::now();
     let Paper {
         attempt_id,
         questions,
     } = paper;
-    for question in questions {
+    let measures = &shared.measures;
+    // Like a phone: one request at a time, each at its time or, when the previous one came
+    // back late, at once — its latency still counted from its time.
+    for question in &questions {
         due += random.think(shared.think);
         shared.on_schedule(due).await;
-        let choice = random.choice(&question);
-        let (server, shared, token) = (server.clone(), shared.clone(), token.clone());
-        answers.spawn(async move {
-            let measures = &shared.measures;
-            let saving = server.answer(&token, attempt_id, question.no, &choice);
-            let _ = shared.timed(&measures.answer, saving).await;
-        });
+        let choice = random.choice(question);
+        let saving = server.answer(&token, attempt_id, question.no, &choice);
+        let _ = shared.timed(&measures.answer, due, saving).await;
     }
     due += random.think(shared.think);
     shared.on_schedule(due).await;
-    // As the page does: every answer stored (or failed) before the paper is handed in.
-    while answers.join_next().await.is_some() {}
-    let measures = &shared.measures;
     if shared
-        .timed(&measures.submit, server.submit(&token, attempt_id))
+        .timed(&measures.submit, due, server.submit(&token, attempt_id))
         .await
         .is_ok()
     {
@@ -488,9 +494,8 @@ async fn contestant(
 
 /// Registers contestant `i`; waits as the page does while the server says to queue. `None`
 /// when the server kept refusing.
-async fn register(i: u64, server: &Server, shared: &Shared) -> Option<String> {
+async fn register(i: u64, server: &Server, shared: &Shared, arrives: Instant) -> Option<String> {
     let company = &shared.companies[i as usize % shared.companies.len()];
-    let first_sent = Instant::now();
     let mut other_failures = 0;
     let mut tag = shared.run_tag;
     loop {
@@ -506,13 +511,13 @@ async fn register(i: u64, server: &Server, shared: &Shared) -> Option<String> {
         });
         let measures = &shared.measures;
         match shared
-            .timed(&measures.register, server.register(form))
+            .timed(&measures.register, Instant::now(), server.register(form))
             .await
         {
             Ok(token) => {
                 measures
                     .register_admitted
-                    .succeeded(measures.began, first_sent.elapsed());
+                    .succeeded(measures.began, arrives.elapsed());
                 return Some(token);
             }
             Err(Failure::Refused {
@@ -552,6 +557,7 @@ async fn view_board(server: Server, shared: Arc<Shared>, mut finished: watch::Re
         let socket = shared
             .timed(
                 &measures.viewer_connect,
+                Instant::now(),
                 server.watch_board(shared.competition_id),
             )
             .await;
