@@ -128,18 +128,7 @@ fn kind_of(paper: &[KeyedQuestion], no: i64) -> Kind {
 async fn fixture(app: TestApp) -> Fixture {
     let admin = app.admin_token().await;
     app.import_sample_bank(&admin).await;
-    let mut roster = String::from("企业名称,统一社会信用代码,所属街道\n");
-    for (name, subdistrict) in ROSTER {
-        roster.push_str(&format!("{name},{},{subdistrict}\n", credit_code_for(name)));
-    }
-    let imported = app
-        .post_bytes(
-            "/api/admin/companies/import",
-            Some(&admin),
-            roster.into_bytes(),
-        )
-        .await;
-    assert_eq!(imported.status(), StatusCode::OK);
+    app.import_roster(&admin, &ROSTER).await;
     let competition = app
         .create_competition_with(
             &admin,

@@ -13,9 +13,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 use crate::on_both_backends;
-use crate::support::{
-    Run, TestApp, body, credit_code_for, hand_in_paper, registration, small_blueprint,
-};
+use crate::support::{Run, TestApp, body, hand_in_paper, registration, small_blueprint};
 
 on_both_backends!(
     a_rehearsal_runs_every_contestant_through_and_leaves_the_real_competition_untouched,
@@ -56,18 +54,8 @@ async fn rehearse(app: &TestApp, args: &[&str]) -> Run {
 async fn real_event(app: &TestApp) -> (String, i64) {
     let admin = app.admin_token().await;
     app.import_sample_bank(&admin).await;
-    let roster = format!(
-        "企业名称,统一社会信用代码,所属街道\n绿源化工有限公司,{},城关街道\n",
-        credit_code_for("绿源化工有限公司")
-    );
-    let imported = app
-        .post_bytes(
-            "/api/admin/companies/import",
-            Some(&admin),
-            roster.into_bytes(),
-        )
+    app.import_roster(&admin, &[("绿源化工有限公司", "城关街道")])
         .await;
-    assert_eq!(imported.status(), StatusCode::OK);
     let competition = app
         .create_competition(&admin, small_blueprint(), 60, 30)
         .await;
@@ -102,6 +90,19 @@ async fn board_of(app: &TestApp, competition: i64) -> Value {
         .await,
     )
     .await
+}
+
+/// A second cleanup finds nothing, and the organizers list only the real competition.
+async fn only_the_real_competition_is_left(app: &TestApp, admin: &str, real: i64) {
+    let again = rehearse(app, &["--cleanup", "--json"]).await;
+    assert_eq!(
+        again.json(),
+        json!({"competitions": 0, "participants": 0, "attempts": 0, "companies": 0})
+    );
+    assert_eq!(
+        competition_ids(app, "/api/admin/competitions", Some(admin)).await,
+        [real]
+    );
 }
 
 async fn competition_ids(app: &TestApp, path: &str, token: Option<&str>) -> Vec<i64> {
@@ -230,15 +231,7 @@ async fn a_rehearsal_runs_every_contestant_through_and_leaves_the_real_competiti
         cleaned.json(),
         json!({"competitions": 1, "participants": CONTESTANTS, "attempts": CONTESTANTS, "companies": 10})
     );
-    let again = rehearse(&app, &["--cleanup", "--json"]).await;
-    assert_eq!(
-        again.json(),
-        json!({"competitions": 0, "participants": 0, "attempts": 0, "companies": 0})
-    );
-    assert_eq!(
-        competition_ids(&app, "/api/admin/competitions", Some(&admin)).await,
-        [real]
-    );
+    only_the_real_competition_is_left(&app, &admin, real).await;
     let real_board = board(real).await;
     assert_eq!(real_board["stats"]["submitted"], json!(1));
     assert_eq!(real_board["stats"]["registered"], json!(2));
@@ -312,15 +305,7 @@ async fn ctrl_c_half_way_stops_the_rehearsal_and_cleanup_still_removes_everythin
     assert_eq!(counts["competitions"], json!(1), "{counts}");
     assert_eq!(counts["companies"], json!(10), "{counts}");
     assert!(counts["participants"].as_u64().unwrap() > 0, "{counts}");
-    let again = rehearse(&app, &["--cleanup", "--json"]).await;
-    assert_eq!(
-        again.json(),
-        json!({"competitions": 0, "participants": 0, "attempts": 0, "companies": 0})
-    );
-    assert_eq!(
-        competition_ids(&app, "/api/admin/competitions", Some(&admin)).await,
-        [real]
-    );
+    only_the_real_competition_is_left(&app, &admin, real).await;
 }
 
 async fn wrong_credentials_are_refused_and_nothing_is_made(app: TestApp) {

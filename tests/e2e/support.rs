@@ -595,6 +595,23 @@ impl TestApp {
         );
     }
 
+    /// Loads a roster of `(name, subdistrict)` companies, their credit codes derived from the
+    /// names.
+    pub async fn import_roster(&self, admin: &str, companies: &[(&str, &str)]) {
+        let mut roster = String::from("企业名称,统一社会信用代码,所属街道\n");
+        for (name, subdistrict) in companies {
+            roster.push_str(&format!("{name},{},{subdistrict}\n", credit_code_for(name)));
+        }
+        let imported = self
+            .post_bytes(
+                "/api/admin/companies/import",
+                Some(admin),
+                roster.into_bytes(),
+            )
+            .await;
+        assert_eq!(imported.status(), StatusCode::OK);
+    }
+
     /// Creates a competition open from now for `open_minutes`, `duration_minutes` per attempt,
     /// and returns its id.
     pub async fn create_competition(
