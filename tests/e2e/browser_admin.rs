@@ -1,7 +1,8 @@
 //! The organizers' console (`/admin`) in a real browser (headless Chromium through
 //! `chromium.rs`, a 1920×1080 screen): logging in through the form, importing the question
 //! bank and the roster with their dry runs and error tables, refusing a file over the limit
-//! before uploading it, the blueprint editor's live feasibility check, the live monitor
+//! before uploading it, the blueprint editor's live feasibility check (and a rehearsal's 演练
+//! mark in the list), the live monitor
 //! (names that look like HTML stay text), the eight exports and closing a competition.
 //! Screenshots go to `target/screenshots/`. CI installs Chromium and sets
 //! `ECOQUIZ_REQUIRE_BROWSER=1`; elsewhere each test says loudly that it did not run.
@@ -519,6 +520,27 @@ async fn an_organizer_creates_a_competition_with_the_blueprint_editor_seeing_fea
     assert_eq!(created["question_count"], 40);
     assert_eq!(created["duration_minutes"], 45);
     assert_eq!(created["max_tab_switches"], 3);
+
+    // A rehearsal (`ecoquiz rehearse`) is listed marked 演练; the real competition is not.
+    let prepared = app
+        .post(
+            "/api/admin/rehearsals",
+            Some(&admin),
+            &json!({"minutes": 60}),
+        )
+        .await;
+    assert_eq!(prepared.status(), StatusCode::CREATED);
+    let rehearsal = body(prepared).await["competition"]["id"].as_i64().unwrap();
+    page.reload().await;
+    let rehearsal_row =
+        format!("#competitions-table tbody tr[data-competition-id=\"{rehearsal}\"]");
+    page.wait_for_text(&format!("{rehearsal_row} .badge.rehearsal"), "演练")
+        .await;
+    assert_eq!(
+        page.texts(&format!("{row} .badge.rehearsal")).await.len(),
+        0,
+        "a real competition carries no rehearsal mark"
+    );
     page.assert_no_console_errors().await;
 }
 

@@ -1301,10 +1301,14 @@ async fn call(
     body: Vec<u8>,
     token: Option<&str>,
 ) -> Response {
+    // A fresh connection per call: a refused request's body is left unread, the server then
+    // closes that connection, and a pooled reuse racing the close fails with
+    // `IncompleteMessage` (seen once in CI) — a property of the client's pool, not of the route.
     let mut request = app
         .client
         .request(method, app.url(path))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::CONNECTION, "close")
         .body(body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
