@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::store::companies::Company;
 use crate::store::rehearsals::RehearsalCounts;
 
 /// No request is waited on longer: the server promises an answer within 30 s (a proxy in
@@ -42,10 +43,6 @@ impl Failure {
             Failure::Connection(_) => "connect".to_owned(),
             Failure::Unexpected(_) => "unexpected".to_owned(),
         }
-    }
-
-    pub fn is_queued(&self) -> bool {
-        matches!(self, Failure::Refused { code, .. } if code == "queued")
     }
 
     pub fn is_code(&self, wanted: &str) -> bool {
@@ -322,18 +319,11 @@ fn token_of(answer: &Value) -> Result<String, Failure> {
 #[derive(Debug, Deserialize)]
 pub struct PreparedRehearsalReply {
     pub competition: PreparedCompetition,
-    pub companies: Vec<PreparedCompany>,
+    pub companies: Vec<Company>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct PreparedCompetition {
     pub id: i64,
     pub question_count: u64,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PreparedCompany {
-    pub name: String,
-    pub credit_code: String,
-    pub subdistrict: String,
 }

@@ -207,18 +207,30 @@ impl Measures {
         }
     }
 
-    fn named(&self) -> [(&'static str, &'static str, &Action); 7] {
-        [
-            ("register", "注册(每次请求)", &self.register),
-            ("register_admitted", "注册(含排队)", &self.register_admitted),
-            ("start", "开始答题", &self.start),
-            ("answer", "保存答案", &self.answer),
-            ("submit", "交卷", &self.submit),
-            ("viewer_connect", "看板连接", &self.viewer_connect),
-            ("frame_delay", "看板帧延迟", &self.frame_delay),
-        ]
+    /// Every action's figures, by its JSON key.
+    pub fn summaries(&self) -> BTreeMap<&'static str, ActionSummary> {
+        ACTIONS
+            .iter()
+            .map(|&(key, _, action)| (key, action(self).summary()))
+            .collect()
     }
 }
+
+/// Every action's JSON key and the table's label, in the order of a contestant's day.
+/// One of `Measures`' actions.
+type ActionOf = fn(&Measures) -> &Action;
+
+const ACTIONS: [(&str, &str, ActionOf); 7] = [
+    ("register", "注册(每次请求)", |m| &m.register),
+    ("register_admitted", "注册(含排队)", |m| {
+        &m.register_admitted
+    }),
+    ("start", "开始答题", |m| &m.start),
+    ("answer", "保存答案", |m| &m.answer),
+    ("submit", "交卷", |m| &m.submit),
+    ("viewer_connect", "看板连接", |m| &m.viewer_connect),
+    ("frame_delay", "看板帧延迟", |m| &m.frame_delay),
+];
 
 /// The rehearsal's outcome, as printed.
 #[derive(Debug, Serialize)]
@@ -240,29 +252,8 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(measures: &Measures) -> Report {
-        Report {
-            urls: Vec::new(),
-            competition_id: 0,
-            contestants: 0,
-            viewers: 0,
-            arrival_seconds: 0,
-            think_ms: 0,
-            questions: 0,
-            interrupted: false,
-            elapsed_seconds: measures.began.elapsed().as_secs_f64(),
-            actions: measures
-                .named()
-                .into_iter()
-                .map(|(key, _, action)| (key, action.summary()))
-                .collect(),
-            server_peak_rss_bytes: None,
-            client_lag_max_ms: 0.0,
-        }
-    }
-
     /// The table a person reads at the end.
-    pub fn render(&self, measures: &Measures) -> String {
+    pub fn render(&self) -> String {
         let mut table = TextTable::new(&[
             ("动作", Align::Left),
             ("成功", Align::Right),
@@ -274,7 +265,7 @@ impl Report {
             ("每秒", Align::Right),
         ]);
         let mut failures = Vec::new();
-        for (key, label, _) in measures.named() {
+        for (key, label, _) in ACTIONS {
             let summary = &self.actions[key];
             let cell = |f: fn(&Percentiles) -> f64| {
                 summary

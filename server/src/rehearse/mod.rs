@@ -34,7 +34,8 @@ use tokio::time::Instant;
 
 use crate::commands::Exit;
 use crate::rehearsal::MAX_REHEARSAL_MINUTES;
-use client::{Failure, Paper, PreparedCompany, Server};
+use crate::store::companies::Company;
+use client::{Failure, Paper, Server};
 use measure::{Action, Measures, Report};
 
 pub const MAX_CONTESTANTS: u64 = 100_000;
@@ -242,7 +243,7 @@ async fn clean_up(plan: &Plan, organizer: &str, out: &mut dyn Write, err: &mut d
 struct Shared {
     measures: Measures,
     competition_id: i64,
-    companies: Vec<PreparedCompany>,
+    companies: Vec<Company>,
     think: Duration,
     /// Three digits that keep this run's phone numbers apart from an earlier run's.
     run_tag: u64,
@@ -250,9 +251,6 @@ struct Shared {
     submissions: Mutex<Vec<Instant>>,
     /// Contestants done registering (admitted or given up).
     registration_ended: AtomicU64,
-    registered: AtomicU64,
-    started: AtomicU64,
-    submitted: AtomicU64,
     viewers_connected: AtomicU64,
     /// The latest a request went out after its schedule, in microseconds.
     lag_micros: AtomicU64,
@@ -315,9 +313,6 @@ async fn rehearse(plan: &Plan, organizer: &str, out: &mut dyn Write, err: &mut d
         run_tag: u64::from_le_bytes(crate::auth::random_bytes::<8>()) % 1000,
         submissions: Mutex::new(Vec::new()),
         registration_ended: AtomicU64::new(0),
-        registered: AtomicU64::new(0),
-        started: AtomicU64::new(0),
-        submitted: AtomicU64::new(0),
         viewers_connected: AtomicU64::new(0),
         lag_micros: AtomicU64::new(0),
         peak_rss: AtomicU64::new(0),
@@ -387,24 +382,27 @@ async fn rehearse(plan: &Plan, organizer: &str, out: &mut dyn Write, err: &mut d
     }
     while viewers.join_next().await.is_some() {}
     background.abort_all();
-    let mut report = Report::new(&shared.measures);
-    report.urls = plan.servers.iter().map(|s| s.base.clone()).collect();
-    report.competition_id = shared.competition_id;
-    report.contestants = plan.contestants;
-    report.viewers = plan.viewers;
-    report.arrival_seconds = plan.arrival.as_secs();
-    report.think_ms = plan.think.as_millis() as u64;
-    report.questions = prepared.competition.question_count;
-    report.interrupted = interrupted;
-    report.client_lag_max_ms = shared.lag_micros.load(Ordering::Relaxed) as f64 / 1000.0;
-    report.server_peak_rss_bytes = Some(shared.peak_rss.load(Ordering::Relaxed)).filter(|&b| b > 0);
+    let report = Report {
+        urls: plan.servers.iter().map(|s| s.base.clone()).collect(),
+        competition_id: shared.competition_id,
+        contestants: plan.contestants,
+        viewers: plan.viewers,
+        arrival_seconds: plan.arrival.as_secs(),
+        think_ms: plan.think.as_millis() as u64,
+        questions: prepared.competition.question_count,
+        interrupted,
+        elapsed_seconds: began.elapsed().as_secs_f64(),
+        actions: shared.measures.summaries(),
+        server_peak_rss_bytes: Some(shared.peak_rss.load(Ordering::Relaxed)).filter(|&b| b > 0),
+        client_lag_max_ms: shared.lag_micros.load(Ordering::Relaxed) as f64 / 1000.0,
+    };
     if std::io::stderr().is_terminal() {
         let _ = writeln!(err);
     }
     let _ = if plan.json {
         writeln!(out, "{}", json!(report))
     } else {
-        write!(out, "{}", report.render(&shared.measures))
+        write!(out, "{}", report.render())
     };
     let base = &plan.servers[0].base;
     if interrupted {
@@ -434,7 +432,6 @@ async fn contestant(
     let token = register(i, &server, &shared, arrives).await;
     shared.registration_ended.fetch_add(1, Ordering::AcqRel);
     let Some(token) = token else { return };
-    shared.registered.fetch_add(1, Ordering::Relaxed);
     let Ok(at) = start
         .wait_for(Option::is_some)
         .await
@@ -462,7 +459,6 @@ async fn contestant(
         }
     }
     let Some(paper) = paper else { return };
-    shared.started.fetch_add(1, Ordering::Relaxed);
     let mut random = Random::new(i ^ shared.run_tag << 40);
     let mut due = Instant::now();
     let Paper {
@@ -488,7 +484,6 @@ async fn contestant(
     {
         let mut submissions = shared.submissions.lock().unwrap_or_else(|e| e.into_inner());
         submissions.push(Instant::now());
-        shared.submitted.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -650,7 +645,7 @@ async fn show_progress(
     while !*finished.borrow() {
         tokio::time::sleep(every).await;
         let measures = &shared.measures;
-        let done = shared.submitted.load(Ordering::Relaxed);
+        let done = measures.submit.successes();
         let width = 30;
         let filled = (done * width / contestants.max(1)) as usize;
         let failures: u64 = [
@@ -666,8 +661,8 @@ async fn show_progress(
             "[{}{}] 注册 {}/{contestants} · 开始 {} · 答案 {} · 交卷 {done} · 失败 {failures} · 观众 {}/{viewers} · {:.0} 秒",
             "#".repeat(filled),
             "-".repeat(width as usize - filled),
-            shared.registered.load(Ordering::Relaxed),
-            shared.started.load(Ordering::Relaxed),
+            measures.register_admitted.successes(),
+            measures.start.successes(),
             measures.answer.successes(),
             shared.viewers_connected.load(Ordering::Relaxed),
             measures.began.elapsed().as_secs_f64(),

@@ -1,13 +1,13 @@
 //! The enterprise roster (企业名录): imported all-or-nothing, updated by credit code.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Ending, Store, StoreError};
 use crate::clock::Millis;
 use crate::roster::RosterCompany;
 
 /// A company of the roster as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Company {
     pub name: String,
     pub credit_code: String,
